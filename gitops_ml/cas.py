@@ -1,0 +1,80 @@
+"""The local content-addressed store under ``.git/gitops-ml/cache``.
+
+Objects are named by their BLAKE3 hash; writes are atomic (temp file + rename) and every
+read is verified against its name before the bytes are used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from gitops_ml.errors import GitopsError
+from gitops_ml.hashing import hash_bytes, hash_file
+
+
+class CorruptObject(GitopsError):
+    def __init__(self, digest: str, where: str) -> None:
+        super().__init__(f"object {digest} in {where} is corrupt (its bytes hash differently); not used", 3)
+
+
+class LocalStore:
+    """``.git/gitops-ml/cache/<h[:2]>/<h[2:]>``: the only copy of data not yet pushed."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.root = state_dir / "cache"
+
+    def path(self, digest: str) -> Path:
+        if len(digest) < 8 or not all(c in "0123456789abcdef" for c in digest):
+            raise GitopsError(f"{digest!r} is not a content hash", 2)
+        return self.root / digest[:2] / digest[2:]
+
+    def has(self, digest: str) -> bool:
+        return self.path(digest).exists()
+
+    def _install(self, digest: str, write: object) -> None:
+        dest = self.path(digest)
+        if dest.exists():
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        try:
+            if isinstance(write, bytes):
+                tmp.write_bytes(write)
+            else:
+                shutil.copyfile(str(write), tmp)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def put_file(self, src: Path, digest: str) -> None:
+        """Copy ``src`` in under ``digest`` (already computed by the caller)."""
+        self._install(digest, src)
+
+    def put_bytes(self, data: bytes) -> str:
+        digest = hash_bytes(data)
+        self._install(digest, data)
+        return digest
+
+    def read_bytes(self, digest: str) -> bytes:
+        data = self.path(digest).read_bytes()
+        if hash_bytes(data) != digest:
+            raise CorruptObject(digest, str(self.root))
+        return data
+
+    def verify(self, digest: str) -> bool:
+        p = self.path(digest)
+        return p.exists() and hash_file(p) == digest
+
+    def restore(self, digest: str, dest: Path) -> None:
+        """Copy an object to ``dest`` atomically, after checking its hash."""
+        src = self.path(digest)
+        if hash_file(src) != digest:
+            raise CorruptObject(digest, str(self.root))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.gitops-ml.tmp")
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)

@@ -1,0 +1,1 @@
+"""One module per ``gitops-ml`` subcommand, each with ``main(args) -> int``."""

@@ -1,0 +1,178 @@
+"""``gitops-ml.yaml``: loading and validating the project configuration.
+
+Every problem is reported as ``gitops-ml.yaml:LINE: what is wrong`` (exit 2).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_ml.errors import UsageError
+
+FILENAME = "gitops-ml.yaml"
+
+_PATH_LIST_KEYS = ("params", "metrics", "data", "outputs")
+_TOLERANCE = re.compile(r"^(abs|rel):([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)$")
+KNOWN_KEYS = {
+    "params": "path or list of paths: the params file(s) (YAML or JSON)",
+    "metrics": "path or list of paths: metrics file(s) the command writes (YAML or JSON)",
+    "data": "path or list of paths: data files or directories, recorded by content hash",
+    "outputs": "path or list of paths: files the command produces (models), recorded by hash",
+    "lockfile": "path: the environment lockfile (uv.lock, requirements.txt, ...)",
+    "primary": "metric name, '-' prefixed when lower is better (e.g. accuracy, -loss)",
+    "tolerances": "mapping metric -> 'abs:X' or 'rel:Y' for reproduce --verify",
+    "store": "fsspec URL of the data remote (a path, s3://bucket/prefix, ...)",
+    "env": "list of environment variable names to record (never credentials)",
+    "max_untracked_mb": "number: untracked files larger than this are left out of snapshots",
+    "deploy": "mapping of deploy environments",
+    "verify_outputs": "bool: fail reproduce --verify when an output is not bitwise identical",
+}
+
+
+@dataclass
+class Config:
+    """The parsed configuration; all path lists are repo-relative POSIX paths."""
+
+    params: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    data: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    lockfile: str | None = None
+    primary: str | None = None
+    tolerances: dict[str, str] = field(default_factory=dict)
+    store: str | None = None
+    env: list[str] = field(default_factory=list)
+    max_untracked_mb: float = 10.0
+    deploy: dict[str, Any] = field(default_factory=dict)
+    verify_outputs: bool = False
+    path: Path | None = None
+
+    @property
+    def max_untracked_bytes(self) -> int:
+        return int(self.max_untracked_mb * 1024 * 1024)
+
+
+@dataclass
+class Problem:
+    line: int
+    message: str
+
+
+def _line(node: Any) -> int:
+    return int(node.start_mark.line) + 1 if node is not None else 1
+
+
+def _path_ok(value: str) -> str | None:
+    if not value or value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
+        return "must be a relative path inside the repository"
+    if ".." in Path(value).parts:
+        return "must not leave the repository ('..')"
+    return None
+
+
+def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
+    """Parse and check config text; returns the raw mapping and every problem found."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return {}, [Problem(line, f"not valid YAML: {problem}")]
+    if root is None:
+        return {}, []
+    if not isinstance(root, yaml.MappingNode):
+        return {}, [Problem(_line(root), "must be a mapping of keys to values")]
+    data = yaml.safe_load(text) or {}
+    problems: list[Problem] = []
+    nodes = {k.value: (k, v) for k, v in root.value}
+    for key, (knode, vnode) in nodes.items():
+        value = data.get(key)
+        if key not in KNOWN_KEYS:
+            problems.append(Problem(_line(knode), f"unknown key '{key}' (known: {', '.join(KNOWN_KEYS)})"))
+            continue
+        if key in _PATH_LIST_KEYS:
+            items = value if isinstance(value, list) else [value]
+            if value is None:
+                continue
+            for item in items:
+                if not isinstance(item, str):
+                    problems.append(Problem(_line(vnode), f"'{key}' must be a path or a list of paths"))
+                    break
+                why = _path_ok(item)
+                if why:
+                    problems.append(Problem(_line(vnode), f"'{key}': {item!r} {why}"))
+        elif key == "lockfile" and value is not None:
+            if not isinstance(value, str):
+                problems.append(Problem(_line(vnode), "'lockfile' must be a path"))
+            elif why := _path_ok(value):
+                problems.append(Problem(_line(vnode), f"'lockfile': {why}"))
+        elif key == "primary" and value is not None:
+            if not isinstance(value, str) or not value.lstrip("-"):
+                problems.append(Problem(_line(vnode), "'primary' must be a metric name, e.g. accuracy or -loss"))
+        elif key == "tolerances" and value is not None:
+            if not isinstance(value, dict):
+                problems.append(Problem(_line(vnode), "'tolerances' must map metric names to abs:X or rel:Y"))
+            else:
+                for metric, tol in value.items():
+                    if not isinstance(tol, str) or not _TOLERANCE.match(tol):
+                        problems.append(
+                            Problem(_line(vnode), f"tolerance for '{metric}' must be abs:X or rel:Y, not {tol!r}")
+                        )
+        elif key == "store" and value is not None and not isinstance(value, str):
+            problems.append(Problem(_line(vnode), "'store' must be a URL or a path"))
+        elif key == "env" and value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+        ):
+            problems.append(Problem(_line(vnode), "'env' must be a list of variable names"))
+        elif key == "max_untracked_mb" and (
+            not isinstance(value, int | float) or isinstance(value, bool) or value < 0
+        ):
+            problems.append(Problem(_line(vnode), "'max_untracked_mb' must be a non-negative number"))
+        elif key == "deploy" and value is not None and not isinstance(value, dict):
+            problems.append(Problem(_line(vnode), "'deploy' must be a mapping of environments"))
+        elif key == "verify_outputs" and not isinstance(value, bool):
+            problems.append(Problem(_line(vnode), "'verify_outputs' must be true or false"))
+    return data, problems
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [str(v).rstrip("/") for v in items]
+
+
+def load(top: Path) -> Config:
+    """Load ``gitops-ml.yaml`` from the repository root (defaults when absent)."""
+    path = top / FILENAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{FILENAME}: cannot read: {exc}") from None
+    data, problems = validate_text(text)
+    if problems:
+        first = problems[0]
+        raise UsageError(f"{FILENAME}:{first.line}: {first.message}")
+    return Config(
+        params=_as_list(data.get("params")),
+        metrics=_as_list(data.get("metrics")),
+        data=_as_list(data.get("data")),
+        outputs=_as_list(data.get("outputs")),
+        lockfile=data.get("lockfile"),
+        primary=data.get("primary"),
+        tolerances=dict(data.get("tolerances") or {}),
+        store=data.get("store"),
+        env=list(data.get("env") or []),
+        max_untracked_mb=float(data.get("max_untracked_mb", 10.0)),
+        deploy=dict(data.get("deploy") or {}),
+        verify_outputs=bool(data.get("verify_outputs", False)),
+        path=path,
+    )

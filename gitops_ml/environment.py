@@ -1,0 +1,126 @@
+"""The environment of a run: Python, platform, installed distributions, lockfile, safe env vars.
+
+Distribution lists are cached by the interpreter and the modification times of its
+``sys.path`` directories (installing or removing a package changes them), so a run does
+not walk site-packages every time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+LOCKFILES = ("uv.lock", "requirements.lock", "requirements.txt", "poetry.lock", "environment.yml",
+             "environment.yaml", "Pipfile.lock")
+
+# Names that look like credentials are never recorded, whatever the allow-list says.
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|PASSWD|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE", re.I)
+
+# Variables that change what a training run computes; recorded when set.
+DEFAULT_ENV_ALLOW = (
+    "PYTHONHASHSEED",
+    "CUDA_VISIBLE_DEVICES",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "CUBLAS_WORKSPACE_CONFIG",
+    "TF_DETERMINISTIC_OPS",
+    "LANG",
+    "TZ",
+)
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name))
+
+
+def safe_env(allow: list[str], environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The allow-listed environment variables that are set, minus anything credential-like."""
+    environ = dict(os.environ) if environ is None else environ
+    names = list(DEFAULT_ENV_ALLOW) + [n for n in allow if n not in DEFAULT_ENV_ALLOW]
+    return {n: environ[n] for n in names if n in environ and not is_secret_name(n)}
+
+
+def _path_stamp() -> list[list[Any]]:
+    stamp: list[list[Any]] = []
+    for entry in sys.path:
+        try:
+            stamp.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            continue
+    return stamp
+
+
+def distributions(cache_dir: Path | None = None) -> dict[str, str]:
+    """``{name: version}`` of every installed distribution of this interpreter."""
+    stamp = [sys.executable, _path_stamp()]
+    cache = cache_dir / "distributions.json" if cache_dir else None
+    if cache is not None:
+        try:
+            saved = json.loads(cache.read_text())
+            if saved.get("stamp") == stamp:
+                return dict(saved["dists"])
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+    from importlib.metadata import distributions as _dists
+
+    found: dict[str, str] = {}
+    for dist in _dists():
+        name = dist.metadata["Name"]
+        if name:
+            found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), dist.version)
+    found = dict(sorted(found.items()))
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"stamp": stamp, "dists": found}))
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return found
+
+
+def find_lockfile(top: Path, configured: str | None) -> str | None:
+    if configured:
+        return configured if (top / configured).exists() else None
+    for name in LOCKFILES:
+        if (top / name).is_file():
+            return name
+    return None
+
+
+def capture(top: Path, lockfile: str | None, cache_dir: Path | None, allow: list[str]) -> dict[str, Any]:
+    """The ``environment`` part of a run record."""
+    from gitops_ml.hashing import hash_bytes
+
+    dists = distributions(cache_dir)
+    lock: dict[str, Any] | None = None
+    found = find_lockfile(top, lockfile)
+    if found:
+        content = (top / found).read_bytes()
+        lock = {"path": found, "hash": hash_bytes(content)}
+    py = platform.python_version()
+    plat = f"{sys.platform}-{platform.machine()}"
+    basis = {"python": py, "platform": plat}
+    if lock:
+        basis["lockfile"] = lock["hash"]
+    else:
+        basis["distributions"] = json.dumps(dists, sort_keys=True)
+    fingerprint = hash_bytes(json.dumps(basis, sort_keys=True).encode())[:32]
+    return {
+        "python": py,
+        "implementation": platform.python_implementation(),
+        "platform": plat,
+        "os": platform.platform(terse=True),
+        "executable": sys.executable,
+        "distributions": dists,
+        "lockfile": lock,
+        "variables": safe_env(allow),
+        "fingerprint": fingerprint,
+    }

@@ -1,0 +1,69 @@
+"""Turn every failure into one line on stderr and a documented exit code.
+
+A :class:`~gitops_ml.errors.GitopsError` prints its message; Ctrl-C exits 130; anything
+unexpected prints one line and exits 3, with versions and the traceback written to a log
+file (``$XDG_CACHE_HOME/gitops-ml/gitops-ml.log``), never to the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_ml.errors import ENVIRONMENT, GitopsError
+
+
+@dataclass
+class Outcome:
+    code: int = 0
+
+
+def log_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gitops-ml" / "gitops-ml.log"
+
+
+def _log_unexpected(exc: BaseException) -> Path | None:
+    import platform
+
+    from gitops_ml.version import __version__
+
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"### gitops-ml {__version__}, Python {platform.python_version()}, {platform.platform()}\n")
+            fh.write(f"argv: {sys.argv!r}\n")
+            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            fh.write("\n")
+    except OSError:
+        return None
+    return path
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[Outcome]:
+    outcome = Outcome()
+    try:
+        yield outcome
+    except GitopsError as exc:
+        print(f"gitops-ml: error: {exc}", file=sys.stderr)
+        outcome.code = exc.code
+    except KeyboardInterrupt:
+        print("gitops-ml: interrupted", file=sys.stderr)
+        outcome.code = 130
+    except BrokenPipeError:
+        # stdout closed early (| head): not an error of ours.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        outcome.code = 0
+    except Exception as exc:
+        where = _log_unexpected(exc)
+        more = f" (details in {where})" if where else ""
+        print(f"gitops-ml: unexpected error: {type(exc).__name__}: {exc}{more}", file=sys.stderr)
+        outcome.code = ENVIRONMENT

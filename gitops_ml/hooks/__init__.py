@@ -1,0 +1,1 @@
+"""One module per git hook, each with ``main(argv) -> int``."""

@@ -1,0 +1,342 @@
+"""Recording a run: snapshot, params, data, the command, metrics, outputs, the record.
+
+Used by ``gitops-ml run`` and by :func:`gitops_ml.start_run`. Nothing is written to refs
+until :meth:`ActiveRun.finish`, which writes the whole run in one atomic ref transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from gitops_ml import config as config_mod
+from gitops_ml import environment, gitstore, ids, record
+from gitops_ml.cas import LocalStore
+from gitops_ml.errors import UsageError
+from gitops_ml.hashing import DataEntry, HashCache, hash_path
+from gitops_ml.params import apply_overrides, dump, flatten, load_file
+
+ENV_RUN_ID = "GITOPS_ML_RUN_ID"
+ENV_RUN_FILE = "GITOPS_ML_RUN_FILE"
+ENV_RUN_ROOT = "GITOPS_ML_RUN_ROOT"
+ENV_PARAMS = "GITOPS_ML_PARAMS"
+
+_SEED = ("seed", "random_state")
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _warn(message: str) -> None:
+    print(f"gitops-ml: warning: {message}", file=sys.stderr)
+
+
+@dataclass
+class RunSpec:
+    """What the user asked for."""
+
+    command: list[str] | None
+    name: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # from the Python API
+    tags: list[str] = field(default_factory=list)
+    isolated: bool = False
+    reproduces: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def store_entry(store: LocalStore, root: Path, entry: DataEntry) -> None:
+    """Put a hashed file or directory (its files and manifest) into the local store."""
+    full = root / entry.path
+    if entry.kind == "file":
+        store.put_file(full, entry.hash)
+        return
+    assert entry.manifest is not None
+    from gitops_ml.hashing import manifest_lines
+
+    for digest, _, rel in manifest_lines(entry.manifest):
+        store.put_file(full / rel, digest)
+    store.put_bytes(entry.manifest)
+
+
+class ActiveRun:
+    """One run between :meth:`begin` and :meth:`finish`."""
+
+    def __init__(self, repo: gitstore.Repo, cfg: config_mod.Config, spec: RunSpec) -> None:
+        self.repo = repo
+        self.cfg = cfg
+        self.spec = spec
+        self.id = ids.new_id()
+        self.started = time.time()
+        self.root = repo.top  # where the command runs (a worktree when isolated)
+        self.cwd = Path(os.getcwd())
+        self.params: dict[str, Any] = {}
+        self.api_metrics: dict[str, Any] = {}
+        self.api_params: dict[str, Any] = dict(spec.params)
+        self.artifacts: list[dict[str, Any]] = []
+        self.seeds: dict[str, Any] = {}
+        self.tags = list(spec.tags)
+        self._restore: dict[Path, bytes | None] = {}
+        self._worktree: Path | None = None
+        self._side_file = repo.tmp_dir() / f"run-{self.id}.jsonl"
+        self.hash_cache = HashCache(repo.state_dir / "hashcache.json")
+        self.store = LocalStore(repo.state_dir)
+        self.data: list[dict[str, Any]] = []
+        self.head: str | None = None
+        self.branch: str | None = None
+        self.dirty = False
+        self.snapshot: gitstore.Snapshot | None = None
+
+    # ------------------------------------------------------------ begin
+
+    def begin(self) -> None:
+        """Snapshot the work tree (with params overrides applied) and hash the data."""
+        repo, cfg = self.repo, self.cfg
+        self.head, head_tree, self.branch = gitstore.head_info(repo)
+        files = {rel: load_file(repo.top / rel, rel) for rel in cfg.params}
+        overrides: dict[str, bytes] = {}
+        if self.spec.overrides:
+            if not files:
+                self.api_params.update(self.spec.overrides)
+            files, changed = apply_overrides(files, self.spec.overrides)
+            overrides = {rel: dump(files[rel], rel) for rel in changed}
+        for content in files.values():
+            self.params.update(flatten(content))
+        self.params.update(flatten(self.api_params))
+        self.snapshot = gitstore.snapshot(
+            repo,
+            exclude=cfg.data,
+            max_untracked_bytes=cfg.max_untracked_bytes,
+            overrides=overrides,
+        )
+        for rel, size in self.snapshot.skipped:
+            _warn(
+                f"{rel} ({size / 1e6:.1f} MB) left out of the run's snapshot: larger than "
+                f"max_untracked_mb ({cfg.max_untracked_mb:g} MB); declare it as data in gitops-ml.yaml"
+            )
+        self.dirty = self.snapshot.tree != head_tree
+        for rel in cfg.data:
+            if not (repo.top / rel).exists():
+                _warn(f"declared data {rel} does not exist; not recorded")
+                continue
+            entry = hash_path(repo.top, rel, self.hash_cache)
+            store_entry(self.store, repo.top, entry)
+            self.data.append(entry.record())
+        self.hash_cache.save()
+        if self.spec.isolated:
+            self._make_worktree()
+        else:
+            for rel, content in overrides.items():
+                target = repo.top / rel
+                self._restore[target] = target.read_bytes() if target.exists() else None
+                target.write_bytes(content)
+
+    def _make_worktree(self) -> None:
+        assert self.snapshot is not None
+        commit = gitstore.make_commit(self.repo, self.snapshot.tree, self.head, f"gitops-ml run {self.id} (isolated)")
+        where = self.repo.state_dir / "worktrees" / self.id
+        where.parent.mkdir(parents=True, exist_ok=True)
+        gitstore.add_worktree(self.repo, commit, where)
+        self._worktree = where
+        # Declared data is not in snapshots: the isolated run reads it from the main tree.
+        for rel in self.cfg.data:
+            src = self.repo.top / rel
+            dst = where / rel
+            if src.exists() and not dst.exists():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.symlink_to(src, target_is_directory=src.is_dir())
+        self.root = where
+        rel_cwd = os.path.relpath(self.cwd, self.repo.top)
+        self.cwd = where / rel_cwd if not rel_cwd.startswith("..") else where
+
+    # ------------------------------------------------------------ execute
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.spec.extra_env)
+        env[ENV_RUN_ID] = self.id
+        env[ENV_RUN_FILE] = str(self._side_file)
+        env[ENV_RUN_ROOT] = str(self.root)
+        env[ENV_PARAMS] = json.dumps(self.params, default=str)
+        return env
+
+    def execute(self) -> int:
+        """Run the command with stdout/stderr passed through; return its exit code."""
+        command = self.spec.command
+        assert command
+        try:
+            proc = subprocess.Popen(command, cwd=self.cwd, env=self.child_env())
+        except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+            self.abort()
+            raise UsageError(f"cannot start {command[0]!r}: {exc.strerror}") from None
+
+        def forward(signum: int, _frame: object) -> None:
+            proc.send_signal(signum)
+
+        previous = signal.signal(signal.SIGTERM, forward)
+        try:
+            while True:
+                try:
+                    code = proc.wait()
+                    break
+                except KeyboardInterrupt:
+                    # The child got the same SIGINT from the terminal; wait for it to end.
+                    continue
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        return 128 - code if code < 0 else code
+
+    # ------------------------------------------------------------ finish
+
+    def _read_side_channel(self) -> None:
+        try:
+            lines = self._side_file.read_text().splitlines()
+        except FileNotFoundError:
+            return
+        for line in lines:
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            self.merge(item)
+
+    def merge(self, item: Mapping[str, Any]) -> None:
+        """Merge one logged item (params, metrics, artifact, tags, seeds) into the run."""
+        self.params.update(flatten(dict(item.get("params") or {})))
+        self.api_metrics.update(flatten(dict(item.get("metrics") or {})))
+        self.seeds.update(item.get("seeds") or {})
+        for tag in item.get("tags") or []:
+            if tag not in self.tags:
+                self.tags.append(tag)
+        if item.get("artifact"):
+            self.artifacts.append(dict(item["artifact"]))
+
+    def _outputs(self) -> list[dict[str, Any]]:
+        outs = []
+        for rel in self.cfg.outputs:
+            if not (self.root / rel).exists():
+                continue
+            entry = hash_path(self.root, rel, self.hash_cache)
+            store_entry(self.store, self.root, entry)
+            outs.append(entry.record())
+        return outs
+
+    def _seeds(self) -> dict[str, Any]:
+        seeds = {k: v for k, v in self.params.items() if any(s in k.rsplit(".", 1)[-1].lower() for s in _SEED)}
+        if "PYTHONHASHSEED" in os.environ:
+            seeds["PYTHONHASHSEED"] = os.environ["PYTHONHASHSEED"]
+        seeds.update(self.seeds)
+        return seeds
+
+    def finish(self, exit_code: int) -> dict[str, Any]:
+        """Collect metrics and outputs and write the run (one atomic ref update)."""
+        from gitops_ml.metrics import read_metrics
+
+        try:
+            self._read_side_channel()
+            ended = time.time()
+            metrics = read_metrics(self.root, self.cfg.metrics)
+            metrics.update(self.api_metrics)
+            outputs = self._outputs()
+            self.hash_cache.save()
+            name_email = gitstore.identity(self.repo)
+            env = environment.capture(self.root, self.cfg.lockfile, self.repo.state_dir, self.cfg.env)
+            rec: dict[str, Any] = {
+                "schema": record.SCHEMA_VERSION,
+                "id": self.id,
+                "name": self.spec.name,
+                "command": self.spec.command,
+                "cwd": self.repo.prefix.rstrip("/") or ".",
+                "exit_code": exit_code,
+                "started": _iso(self.started),
+                "ended": _iso(ended),
+                "duration": round(ended - self.started, 3),
+                "user": {"name": name_email[0], "email": name_email[1]},
+                "host": socket.gethostname(),
+                "git": {
+                    "base": self.head,
+                    "branch": self.branch,
+                    "dirty": self.dirty,
+                    "tree": self.snapshot.tree if self.snapshot else None,
+                },
+                "params": self.params,
+                "metrics": metrics,
+                "data": self.data,
+                "outputs": outputs,
+                "artifacts": self.artifacts,
+                "environment": env,
+                "seeds": self._seeds(),
+                "tags": self.tags,
+                "isolated": self.spec.isolated,
+                "reproduces": self.spec.reproduces,
+                "skipped": [{"path": p, "size": s} for p, s in (self.snapshot.skipped if self.snapshot else [])],
+            }
+            note = json.dumps(
+                {
+                    "type": "run",
+                    "run": self.id,
+                    "name": self.spec.name,
+                    "exit_code": exit_code,
+                    "metrics": metrics,
+                    "user": name_email[1],
+                    "started": rec["started"],
+                },
+                sort_keys=True,
+                separators=(",", ":"),
+                default=str,
+            )
+            assert self.snapshot is not None
+            commit = gitstore.write_run(
+                self.repo,
+                self.id,
+                tree=self.snapshot.tree,
+                parent=self.head,
+                message=record.message(rec),
+                ident=name_email,
+                when=self.started,
+                note_lines={self.head: note} if self.head else {},
+            )
+            rec["git"]["snapshot"] = commit
+            return rec
+        finally:
+            self.cleanup()
+
+    def abort(self) -> None:
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        for path, content in self._restore.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(content)
+        self._restore.clear()
+        self._side_file.unlink(missing_ok=True)
+        if self._worktree is not None:
+            gitstore.remove_worktree(self.repo, self._worktree)
+            self._worktree = None
+
+
+def run_command(spec: RunSpec, cwd: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Record ``spec.command`` as a run: returns (the command's exit code, the record)."""
+    repo = gitstore.open_repo(cwd)
+    cfg = config_mod.load(repo.top)
+    active = ActiveRun(repo, cfg, spec)
+    try:
+        active.begin()
+    except BaseException:
+        active.abort()
+        raise
+    code = active.execute()
+    return code, active.finish(code)
