@@ -139,22 +139,13 @@ def read_objects(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:
     return results
 
 
-def head_state(repo: Repo) -> tuple[str | None, str | None, str | None]:
-    """``(head commit, head tree, branch)``; commit and tree are None on an unborn branch."""
-    head_file = (repo.git_dir / "HEAD").read_text().strip()
-    branch = head_file[5:] if head_file.startswith("ref: ") else None
-    obj = read_objects(repo, ["HEAD"])[0]
-    if obj is None:
-        return None, None, branch
-    commit = git.out(["rev-parse", "HEAD"], repo.top)
-    tree = obj.split(b"\n", 1)[0].split()[1].decode()
-    return commit, tree, branch
-
-
 def head_info(repo: Repo) -> tuple[str | None, str | None, str | None]:
-    """Like :func:`head_state`, with one git process."""
+    """``(head commit, head tree, branch)``; commit and tree are None on an unborn branch,
+    branch is None on a detached HEAD (one git process)."""
     head_file = (repo.git_dir / "HEAD").read_text().strip()
     branch = head_file[5:] if head_file.startswith("ref: ") else None
+    if branch and branch.startswith("refs/heads/"):
+        branch = branch[len("refs/heads/") :]
     with CatFile(repo) as cat:
         got = cat.get("HEAD")
     if got is None:
@@ -229,6 +220,13 @@ def snapshot(
                     rel == e or rel.startswith(e + "/") for e in excluded
                 ):
                     skipped.append((rel, size))
+        if excluded:
+            # git refuses an exclude pathspec that names an ignored path: drop those.
+            ignored = git.run(
+                ["check-ignore", "-z", "--stdin"], repo.top, env=env, check=False,
+                input="\0".join(excluded).encode(),
+            ).stdout.decode().split("\0")
+            excluded = [p for p in excluded if p not in ignored]
         specs = ["."] + [f":(top,exclude,literal){p}" for p in excluded]
         specs += [f":(top,exclude,literal){p}" for p, _ in skipped]
         git.run(

@@ -1,0 +1,59 @@
+"""``gitops-ml init [--hooks] [--pre-commit]``: configure a repository for gitops-ml.
+
+Writes a commented ``gitops-ml.yaml`` when absent and sets, once each: ``notes.displayRef``
+(runs show in ``git log``), ``notes.rewriteRef`` (notes follow rebase and amend) and the
+``cat_sort_uniq`` merge strategy for the notes. Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+
+from gitops_ml import git, gitstore
+from gitops_ml.config import FILENAME
+from gitops_ml.templates_dir import template_dir
+
+SETTINGS = (
+    ("notes.displayRef", gitstore.NOTES_REF),
+    ("notes.rewriteRef", gitstore.NOTES_REF),
+    ("notes.gitops-ml.mergeStrategy", "cat_sort_uniq"),
+)
+
+
+def configure(repo: gitstore.Repo) -> list[str]:
+    """Apply the git settings that are missing; returns what changed."""
+    changed = []
+    for key, value in SETTINGS:
+        proc = git.run(["config", "--get-all", key], repo.top, check=False)
+        if value in proc.stdout.decode().split("\n"):
+            continue
+        if key.endswith("mergeStrategy"):
+            git.run(["config", key, value], repo.top)
+        else:
+            git.run(["config", "--add", key, value], repo.top)
+        changed.append(f"git config {key} {value}")
+    return changed
+
+
+def main(args: argparse.Namespace) -> int:
+    repo = gitstore.open_repo()
+    done: list[str] = []
+    target = repo.top / FILENAME
+    if not target.exists():
+        shutil.copyfile(template_dir() / FILENAME, target)
+        done.append(f"wrote {FILENAME}")
+    done += configure(repo)
+    if args.hooks:
+        from gitops_ml.hook_install import install_git_hooks
+
+        done += install_git_hooks(repo)
+    if args.pre_commit:
+        from gitops_ml.hook_install import write_pre_commit_config
+
+        done += write_pre_commit_config(repo)
+    for line in done:
+        print(f"gitops-ml init: {line}")
+    if not done:
+        print("gitops-ml init: already configured, nothing changed")
+    return 0

@@ -1,0 +1,24 @@
+"""A run's status, derived from its exit code and the facts in its notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def status(rec: dict[str, Any]) -> str:
+    """``ok`` / ``exit N``, then ``verified`` or ``not reproduced`` from the latest verification."""
+    code = rec.get("exit_code")
+    base = "ok" if code == 0 else f"exit {code}"
+    verdicts = [f for f in rec.get("notes") or [] if f.get("type") == "verify"]
+    if verdicts:
+        return "verified" if verdicts[-1].get("ok") else "not reproduced"
+    return base
+
+
+def tags(rec: dict[str, Any]) -> list[str]:
+    """Tags from the record plus those added later through notes (``{"type": "tag"}``)."""
+    out = list(rec.get("tags") or [])
+    for fact in rec.get("notes") or []:
+        if fact.get("type") == "tag" and fact.get("tag") not in out:
+            out.append(fact["tag"])
+    return out
