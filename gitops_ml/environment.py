@@ -46,19 +46,58 @@ def safe_env(allow: list[str], environ: dict[str, str] | None = None) -> dict[st
     return {n: environ[n] for n in names if n in environ and not is_secret_name(n)}
 
 
-def _path_stamp() -> list[list[Any]]:
-    stamp: list[list[Any]] = []
+def _site_dirs() -> list[str]:
+    """The ``sys.path`` directories that hold installed distributions."""
+    dirs = []
     for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")) and os.path.isdir(entry):
+            dirs.append(entry)
+    return dirs
+
+
+def _scan(dirs: list[str]) -> dict[str, str]:
+    """``{name: version}`` from the ``*.dist-info`` / ``*.egg-info`` folder names.
+
+    The folder name carries the normalized name and the version (the same fast path pip
+    uses); only an egg-info folder without a version needs its metadata read.
+    """
+    found: dict[str, str] = {}
+    for d in dirs:
         try:
-            stamp.append([entry, os.stat(entry or ".").st_mtime_ns])
+            names = os.listdir(d)
         except OSError:
             continue
-    return stamp
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                stem = entry[: -len(".dist-info")]
+            elif entry.endswith(".egg-info"):
+                stem = entry[: -len(".egg-info")]
+            else:
+                continue
+            name, sep, version = stem.partition("-")
+            version = version.split("-py", 1)[0]
+            if not sep or not version:
+                from importlib.metadata import PathDistribution
+
+                meta = PathDistribution(Path(d) / entry).metadata
+                name, version = meta["Name"] or name, meta["Version"] or ""
+            found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), version)
+    return dict(sorted(found.items()))
 
 
 def distributions(cache_dir: Path | None = None) -> dict[str, str]:
-    """``{name: version}`` of every installed distribution of this interpreter."""
-    stamp = [sys.executable, _path_stamp()]
+    """``{name: version}`` of every installed distribution of this interpreter.
+
+    Cached by the interpreter and the modification times of its site-packages
+    directories: installing or removing a package changes them.
+    """
+    dirs = _site_dirs()
+    stamp: list[Any] = [sys.executable]
+    for d in dirs:
+        try:
+            stamp.append([d, os.stat(d).st_mtime_ns])
+        except OSError:
+            continue
     cache = cache_dir / "distributions.json" if cache_dir else None
     if cache is not None:
         try:
@@ -67,14 +106,7 @@ def distributions(cache_dir: Path | None = None) -> dict[str, str]:
                 return dict(saved["dists"])
         except (OSError, ValueError, KeyError, AttributeError):
             pass
-    from importlib.metadata import distributions as _dists
-
-    found: dict[str, str] = {}
-    for dist in _dists():
-        name = dist.metadata["Name"]
-        if name:
-            found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), dist.version)
-    found = dict(sorted(found.items()))
+    found = _scan(dirs)
     if cache is not None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from hashlib import sha1
 from pathlib import Path
 
 from gitops_ml import git
@@ -160,6 +159,8 @@ def head_info(repo: Repo) -> tuple[str | None, str | None, str | None]:
 
 def write_blob(repo: Repo, data: bytes) -> str:
     """Write ``data`` as a loose blob (atomically) and return its id."""
+    from hashlib import sha1
+
     header = f"blob {len(data)}\0".encode()
     oid = sha1(header + data).hexdigest()
     path = repo.common_dir / "objects" / oid[:2] / oid[2:]

@@ -1,0 +1,56 @@
+"""The project's task list: `nox` runs lint, typecheck and tests; `nox -s demo`, `nox -s bench`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.error_on_external_run = False
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against real git repositories (pass pytest args after --)."""
+    session.install("-e", ".[s3,github,monitor]", *_group("test"))
+    workers = os.environ.get("PYTEST_WORKERS", "2")
+    session.run("pytest", "-n", workers, "--durations=15", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".", *_group("typecheck"))
+    session.run("mypy")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Install gitops-ml and run `gitops-ml demo` on the bundled example project."""
+    session.install(".")
+    where = os.path.join(tempfile.mkdtemp(prefix="gitops-ml-"), "demo")
+    session.run("gitops-ml", "demo", where, *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks side by side with MLflow, DVC and plain git (see bench/README.md)."""
+    session.install(".")
+    session.run("python", "bench/run.py", *session.posargs)
