@@ -53,9 +53,19 @@ class Repo:
         return d
 
 
+_REPOS: dict[str, Repo] = {}
+
+
 def open_repo(cwd: str | os.PathLike[str] | None = None) -> Repo:
-    """Find the repository containing ``cwd`` (or raise a one-line usage error)."""
+    """Find the repository containing ``cwd`` (or raise a one-line usage error).
+
+    Remembered per directory for the life of the process (the Python API opens the same
+    repository for every run).
+    """
     where = os.fspath(cwd) if cwd is not None else os.getcwd()
+    known = _REPOS.get(where)
+    if known is not None and known.git_dir.is_dir():
+        return known
     proc = git.run(
         [
             "rev-parse",
@@ -71,11 +81,15 @@ def open_repo(cwd: str | os.PathLike[str] | None = None) -> Repo:
         raise git.not_a_repo(where)
     lines = proc.stdout.decode().split("\n")
     if len(lines) < 4 or not lines[0]:
-        raise UsageError(f"{where}: not inside a git work tree (a bare repository has no runs to make)")
+        raise UsageError(
+            f"{where}: not inside a git work tree (a bare repository has no runs to make)"
+        )
     top, git_dir, common = Path(lines[0]), Path(lines[1]), Path(lines[2])
     if not common.is_absolute():
         common = (Path(where) / common).resolve()
-    return Repo(top=top, git_dir=git_dir, common_dir=common, prefix=lines[3])
+    repo = Repo(top=top, git_dir=git_dir, common_dir=common, prefix=lines[3])
+    _REPOS[where] = repo
+    return repo
 
 
 # ---------------------------------------------------------------- reading objects
@@ -93,9 +107,15 @@ class CatFile:
             env=git.git_env(),
         )
 
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
     def get(self, spec: str) -> tuple[str, str, bytes] | None:
         """``(sha, type, content)`` of ``spec``, or None if it does not exist."""
         assert self._proc.stdin is not None and self._proc.stdout is not None
+        if "\n" in spec:
+            return None
         self._proc.stdin.write(spec.encode() + b"\n")
         self._proc.stdin.flush()
         header = self._proc.stdout.readline().split()
@@ -117,11 +137,34 @@ class CatFile:
         self.close()
 
 
+_CATS: dict[Path, CatFile] = {}
+
+
+def shared_cat(repo: Repo) -> CatFile:
+    """A ``cat-file --batch`` process kept for the life of this process (one per repo)."""
+    cat = _CATS.get(repo.common_dir)
+    if cat is None or not cat.alive:
+        if not _CATS:
+            import atexit
+
+            atexit.register(_close_cats)
+        cat = _CATS[repo.common_dir] = CatFile(repo)
+    return cat
+
+
+def _close_cats() -> None:
+    for cat in _CATS.values():
+        cat.close()
+    _CATS.clear()
+
+
 def read_objects(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:
     """Contents of many objects in one batch (None where an object is missing)."""
     if not specs:
         return []
-    proc = git.run(["cat-file", "--batch"], repo.top, input="".join(f"{s}\n" for s in specs).encode())
+    proc = git.run(
+        ["cat-file", "--batch"], repo.top, input="".join(f"{s}\n" for s in specs).encode()
+    )
     data = proc.stdout
     results: list[bytes | None] = []
     pos = 0
@@ -145,8 +188,7 @@ def head_info(repo: Repo) -> tuple[str | None, str | None, str | None]:
     branch = head_file[5:] if head_file.startswith("ref: ") else None
     if branch and branch.startswith("refs/heads/"):
         branch = branch[len("refs/heads/") :]
-    with CatFile(repo) as cat:
-        got = cat.get("HEAD")
+    got = shared_cat(repo).get("HEAD")
     if got is None:
         return None, None, branch
     sha, _, content = got
@@ -157,11 +199,11 @@ def head_info(repo: Repo) -> tuple[str | None, str | None, str | None]:
 # ---------------------------------------------------------------- writing objects
 
 
-def write_blob(repo: Repo, data: bytes) -> str:
-    """Write ``data`` as a loose blob (atomically) and return its id."""
+def write_object(repo: Repo, kind: str, data: bytes) -> str:
+    """Write a loose object (temp file + rename, as git does) and return its id."""
     from hashlib import sha1
 
-    header = f"blob {len(data)}\0".encode()
+    header = f"{kind} {len(data)}\0".encode()
     oid = sha1(header + data).hexdigest()
     path = repo.common_dir / "objects" / oid[:2] / oid[2:]
     if not path.exists():
@@ -171,6 +213,11 @@ def write_blob(repo: Repo, data: bytes) -> str:
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
     return oid
+
+
+def write_blob(repo: Repo, data: bytes) -> str:
+    """Write ``data`` as a loose blob and return its id."""
+    return write_object(repo, "blob", data)
 
 
 @dataclass
@@ -223,10 +270,17 @@ def snapshot(
                     skipped.append((rel, size))
         if excluded:
             # git refuses an exclude pathspec that names an ignored path: drop those.
-            ignored = git.run(
-                ["check-ignore", "-z", "--stdin"], repo.top, env=env, check=False,
-                input="\0".join(excluded).encode(),
-            ).stdout.decode().split("\0")
+            ignored = (
+                git.run(
+                    ["check-ignore", "-z", "--stdin"],
+                    repo.top,
+                    env=env,
+                    check=False,
+                    input="\0".join(excluded).encode(),
+                )
+                .stdout.decode()
+                .split("\0")
+            )
             excluded = [p for p in excluded if p not in ignored]
         specs = ["."] + [f":(top,exclude,literal){p}" for p in excluded]
         specs += [f":(top,exclude,literal){p}" for p, _ in skipped]
@@ -238,15 +292,23 @@ def snapshot(
         )
         if excluded:
             git.run(
-                ["rm", "-r", "-q", "--cached", "--ignore-unmatch", "--pathspec-from-file=-",
-                 "--pathspec-file-nul"],
+                [
+                    "rm",
+                    "-r",
+                    "-q",
+                    "--cached",
+                    "--ignore-unmatch",
+                    "--pathspec-from-file=-",
+                    "--pathspec-file-nul",
+                ],
                 repo.top,
                 env=env,
                 input="\0".join(_literal(p) for p in excluded).encode(),
             )
         if overrides:
             info = "".join(
-                f"100644 {write_blob(repo, content)}\t{path}\n" for path, content in overrides.items()
+                f"100644 {write_blob(repo, content)}\t{path}\n"
+                for path, content in overrides.items()
             )
             git.run(["update-index", "--index-info"], repo.top, env=env, input=info.encode())
         tree = git.out(["write-tree"], repo.top, env=env)
@@ -255,32 +317,40 @@ def snapshot(
         index.unlink(missing_ok=True)
 
 
-def _data_cmd(payload: bytes) -> bytes:
-    return b"data %d\n" % len(payload) + payload + b"\n"
+def _clean_ident(text: str) -> str:
+    return "".join(c for c in text if c not in "<>\n\0").strip()
 
 
-def _ident_line(kind: str, ident: tuple[str, str], when: float) -> bytes:
-    name, email = ident
-    return f"{kind} {name} <{email}> {int(when)} +0000\n".encode()
+def _commit_bytes(
+    tree: str, parents: Sequence[str], ident: tuple[str, str], when: float, message: str
+) -> bytes:
+    who = f"{_clean_ident(ident[0])} <{_clean_ident(ident[1])}> {int(when)} +0000"
+    head = f"tree {tree}\n" + "".join(f"parent {p}\n" for p in parents)
+    return f"{head}author {who}\ncommitter {who}\n\n{message}".encode()
+
+
+_IDENTS: dict[tuple[Path, str, str], tuple[str, str]] = {}
 
 
 def identity(repo: Repo) -> tuple[str, str]:
     """The git identity (name, email), with a fallback when none is configured."""
+    key = (repo.top, os.environ.get("GIT_AUTHOR_NAME", ""), os.environ.get("GIT_AUTHOR_EMAIL", ""))
+    if key in _IDENTS:
+        return _IDENTS[key]
     proc = git.run(["var", "GIT_AUTHOR_IDENT"], repo.top, check=False)
     if proc.returncode == 0:
         text = proc.stdout.decode(errors="replace").strip()
         name, _, rest = text.partition(" <")
         email = rest.split(">", 1)[0]
-        return name, email
-    import getpass
-    import socket
+        ident = (name, email)
+    else:
+        import getpass
+        import socket
 
-    user = getpass.getuser()
-    return user, f"{user}@{socket.gethostname()}"
-
-
-def _note_paths(target: str) -> list[str]:
-    return [target, f"{target[:2]}/{target[2:]}", f"{target[:2]}/{target[2:4]}/{target[4:]}"]
+        user = getpass.getuser()
+        ident = (user, f"{user}@{socket.gethostname()}")
+    _IDENTS[key] = ident
+    return ident
 
 
 def _current_ref(cat: CatFile, ref: str) -> str | None:
@@ -288,20 +358,88 @@ def _current_ref(cat: CatFile, ref: str) -> str | None:
     return got[0] if got else None
 
 
-def _note_content(cat: CatFile, notes_commit: str | None, target: str) -> bytes:
-    if notes_commit is None:
-        return b""
-    for path in _note_paths(target):
-        got = cat.get(f"{notes_commit}:{path}")
-        if got is not None and got[1] == "blob":
-            return got[2]
-    return b""
+def _parse_tree(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """``(mode, name, binary id)`` entries of a tree object."""
+    entries = []
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        entries.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 21]))
+        pos = nul + 21
+    return entries
+
+
+def _tree_bytes(entries: list[tuple[bytes, bytes, bytes]]) -> bytes:
+    def order(e: tuple[bytes, bytes, bytes]) -> bytes:
+        return e[1] + b"/" if e[0] == b"40000" else e[1]
+
+    return b"".join(m + b" " + n + b"\0" + i for m, n, i in sorted(entries, key=order))
 
 
 def _append_line(old: bytes, line: str) -> bytes:
     if old and not old.endswith(b"\n"):
         old += b"\n"
     return old + line.encode() + b"\n"
+
+
+def _notes_tree_append(repo: Repo, cat: CatFile, tree: str | None, target: str, line: str) -> str:
+    """A new notes tree: ``tree`` with ``line`` appended to the note of ``target``.
+
+    Reads any fan-out (``ab/cdef...``) git may have made and keeps it; a new note goes
+    into the deepest existing fan-out level on its path.
+    """
+    got = cat.get(tree) if tree else None
+    entries = _parse_tree(got[2]) if got else []
+    want = target.encode()
+    for i, (mode, name, oid) in enumerate(entries):
+        if name == want and mode != b"40000":
+            old = cat.get(oid.hex())
+            blob = write_blob(repo, _append_line(old[2] if old else b"", line))
+            entries[i] = (b"100644", name, bytes.fromhex(blob))
+            return write_object(repo, "tree", _tree_bytes(entries))
+    for i, (mode, name, oid) in enumerate(entries):
+        if mode == b"40000" and len(name) == 2 and want.startswith(name):
+            sub = _notes_tree_append(repo, cat, oid.hex(), target[2:], line)
+            entries[i] = (mode, name, bytes.fromhex(sub))
+            return write_object(repo, "tree", _tree_bytes(entries))
+    blob = write_blob(repo, _append_line(b"", line))
+    entries.append((b"100644", want, bytes.fromhex(blob)))
+    return write_object(repo, "tree", _tree_bytes(entries))
+
+
+def _notes_commit(
+    repo: Repo,
+    cat: CatFile,
+    *,
+    notes_old: str | None,
+    note_lines: Mapping[str, str],
+    ident: tuple[str, str],
+    when: float,
+    message: str,
+) -> str:
+    tree: str | None = None
+    if notes_old:
+        got = cat.get(notes_old)
+        tree = got[2].split(b"\n", 1)[0].split()[1].decode() if got else None
+    for target, line in note_lines.items():
+        tree = _notes_tree_append(repo, cat, tree, target, line)
+    assert tree is not None
+    parents = [notes_old] if notes_old else []
+    return write_object(repo, "commit", _commit_bytes(tree, parents, ident, when, message))
+
+
+def _maybe_gc(repo: Repo) -> None:
+    """Pack loose objects and refs as runs accumulate (``git gc --auto`` decides, detached).
+
+    Checked like git itself estimates: the number of loose objects in one fan-out folder.
+    """
+    try:
+        loose = len(os.listdir(repo.common_dir / "objects" / "17"))
+    except OSError:
+        return
+    if loose * 256 > 6700:
+        git.run(["gc", "--auto", "--quiet"], repo.top, check=False)
 
 
 def write_run(
@@ -318,73 +456,68 @@ def write_run(
 ) -> str:
     """Create ``refs/runs/<run_id>`` and append the note lines, atomically.
 
-    ``note_lines`` maps a commit id (or ``"@run"`` for the new run commit itself) to a
-    JSON line to append to its note. Returns the run commit id.
+    The objects are written first (loose, unreachable until the refs move); then one
+    ``git update-ref --stdin`` transaction creates the run ref and compare-and-swaps the
+    notes ref together, retried when another writer moved the notes first. ``note_lines``
+    maps a commit id (or ``"@run"`` for the new run commit itself) to a JSON line.
+    Returns the run commit id.
     """
     ref = RUNS_PREFIX + run_id
-    with CatFile(repo) as cat:
-        for attempt in range(retries):
-            notes_old = _current_ref(cat, NOTES_REF)
-            stream = bytearray(b"feature done\n")
-            stream += f"commit {ref}\nmark :1\n".encode()
-            stream += _ident_line("author", ident, when) + _ident_line("committer", ident, when)
-            stream += _data_cmd(message.encode())
-            if parent:
-                stream += f"from {parent}\n".encode()
-            stream += f'M 040000 {tree} ""\n\n'.encode()
-            if note_lines:
-                stream += f"commit {NOTES_REF}\nmark :2\n".encode()
-                stream += _ident_line("committer", ident, when)
-                stream += _data_cmd(f"gitops-ml: notes for run {run_id}\n".encode())
-                if notes_old:
-                    stream += f"from {notes_old}\n".encode()
-                for target, line in note_lines.items():
-                    old = b"" if target == "@run" else _note_content(cat, notes_old, target)
-                    stream += f"N inline {':1' if target == '@run' else target}\n".encode()
-                    stream += _data_cmd(_append_line(old, line))
-                stream += b"\n"
-            stream += b"get-mark :1\n"
-            if note_lines:
-                stream += b"get-mark :2\n"
-            stream += f"reset {ref}\nreset {NOTES_REF}\ndone\n".encode()
-            proc = git.run(["fast-import", "--quiet", "--done"], repo.top, input=bytes(stream))
-            marks = proc.stdout.decode().split()
-            run_commit = marks[0]
-            tx = f"start\ncreate {ref} {run_commit}\n"
-            if note_lines:
-                tx += f"update {NOTES_REF} {marks[1]} {notes_old or ZERO}\n"
-            tx += "prepare\ncommit\n"
-            done = git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False)
-            if done.returncode == 0:
-                return run_commit
-            if _current_ref(cat, ref) is not None:
-                raise GitopsError(f"run {run_id} already exists", 2)
-            time.sleep(min(0.002 * (attempt + 1), 0.05))
+    cat = shared_cat(repo)
+    run_commit = write_object(
+        repo, "commit", _commit_bytes(tree, [parent] if parent else [], ident, when, message)
+    )
+    lines = {run_commit if t == "@run" else t: line for t, line in note_lines.items()}
+    for attempt in range(retries):
+        # A retry re-reads the ref with a new process: never trust a cached value twice.
+        notes_old = _current_ref(cat, NOTES_REF) if attempt == 0 else resolve_ref(repo, NOTES_REF)
+        tx = f"start\ncreate {ref} {run_commit}\n"
+        if lines:
+            notes_new = _notes_commit(
+                repo,
+                cat,
+                notes_old=notes_old,
+                note_lines=lines,
+                ident=ident,
+                when=time.time(),
+                message=f"gitops-ml: run {run_id}\n",
+            )
+            tx += f"update {NOTES_REF} {notes_new} {notes_old or ZERO}\n"
+        tx += "prepare\ncommit\n"
+        done = git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False)
+        if done.returncode == 0:
+            _maybe_gc(repo)
+            return run_commit
+        if resolve_ref(repo, ref) is not None:
+            raise GitopsError(f"run {run_id} already exists", 2)
+        time.sleep(min(0.002 * (attempt + 1), 0.05))
     raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
 
 
-def append_notes(repo: Repo, note_lines: Mapping[str, str], message: str, retries: int = 200) -> str:
-    """Append JSON lines to notes of existing commits (compare-and-swap, retried)."""
+def append_notes(
+    repo: Repo, note_lines: Mapping[str, str], message: str, retries: int = 200
+) -> str:
+    """Append JSON lines to the notes of existing commits (compare-and-swap, retried)."""
     ident = identity(repo)
-    with CatFile(repo) as cat:
-        for attempt in range(retries):
-            notes_old = _current_ref(cat, NOTES_REF)
-            stream = bytearray(b"feature done\n")
-            stream += f"commit {NOTES_REF}\nmark :2\n".encode()
-            stream += _ident_line("committer", ident, time.time())
-            stream += _data_cmd(message.encode())
-            if notes_old:
-                stream += f"from {notes_old}\n".encode()
-            for target, line in note_lines.items():
-                old = _note_content(cat, notes_old, target)
-                stream += f"N inline {target}\n".encode() + _data_cmd(_append_line(old, line))
-            stream += f"\nget-mark :2\nreset {NOTES_REF}\ndone\n".encode()
-            proc = git.run(["fast-import", "--quiet", "--done"], repo.top, input=bytes(stream))
-            new = proc.stdout.decode().split()[0]
-            tx = f"start\nupdate {NOTES_REF} {new} {notes_old or ZERO}\nprepare\ncommit\n"
-            if git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode == 0:
-                return new
-            time.sleep(min(0.002 * (attempt + 1), 0.05))
+    cat = shared_cat(repo)
+    for attempt in range(retries):
+        notes_old = _current_ref(cat, NOTES_REF) if attempt == 0 else resolve_ref(repo, NOTES_REF)
+        new = _notes_commit(
+            repo,
+            cat,
+            notes_old=notes_old,
+            note_lines=note_lines,
+            ident=ident,
+            when=time.time(),
+            message=message,
+        )
+        tx = f"start\nupdate {NOTES_REF} {new} {notes_old or ZERO}\nprepare\ncommit\n"
+        if (
+            git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode
+            == 0
+        ):
+            return new
+        time.sleep(min(0.002 * (attempt + 1), 0.05))
     raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
 
 
@@ -459,7 +592,9 @@ def diff_stat(repo: Repo, a: str, b: str) -> list[tuple[str, int, int]]:
     rows: list[tuple[str, int, int]] = []
     for line in text.splitlines():
         added, deleted, path = line.split("\t", 2)
-        rows.append((path, -1 if added == "-" else int(added), -1 if deleted == "-" else int(deleted)))
+        rows.append(
+            (path, -1 if added == "-" else int(added), -1 if deleted == "-" else int(deleted))
+        )
     return rows
 
 

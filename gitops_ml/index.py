@@ -7,6 +7,7 @@ what changed (new runs after a ``git fetch``, new notes) in one batched ``cat-fi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -96,11 +97,19 @@ def load(repo: gitstore.Repo, *, quiet: bool = False) -> RunIndex:
         changed = True
     commits_ok = {i: c for i, c in commits_now.items() if i in records}
     if corrupt and not quiet:
-        for run_id, why in sorted(corrupt.items()):
+        for why in sorted(corrupt.values()):
             print(f"gitops-ml: warning: {why}; skipped", file=sys.stderr)
     if changed:
-        _save(path, {"version": INDEX_VERSION, "commits": commits_ok, "notes": notes_now,
-                     "records": records, "facts": facts})
+        _save(
+            path,
+            {
+                "version": INDEX_VERSION,
+                "commits": commits_ok,
+                "notes": notes_now,
+                "records": records,
+                "facts": facts,
+            },
+        )
     return RunIndex(records=records, commits=commits_ok, facts=facts, corrupt=corrupt)
 
 
@@ -113,10 +122,8 @@ def _save(path: str, data: dict[str, Any]) -> None:
         os.replace(tmp, path)
     except OSError:
         # The index is only a cache; a read-only .git still answers queries.
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def resolve(repo: gitstore.Repo, prefix: str) -> tuple[str, str]:

@@ -19,9 +19,29 @@ from gitops_ml.errors import UsageError
 
 _MISSING = object()
 _ROOTS = {
-    "id", "name", "command", "cwd", "exit_code", "started", "ended", "duration", "user", "host",
-    "git", "params", "metrics", "data", "outputs", "artifacts", "environment", "seeds", "tags",
-    "isolated", "reproduces", "notes", "status",
+    "id",
+    "name",
+    "command",
+    "cwd",
+    "exit_code",
+    "started",
+    "ended",
+    "duration",
+    "user",
+    "host",
+    "git",
+    "params",
+    "metrics",
+    "data",
+    "outputs",
+    "artifacts",
+    "environment",
+    "seeds",
+    "tags",
+    "isolated",
+    "reproduces",
+    "notes",
+    "status",
 }
 _CMP: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.Eq: operator.eq,
@@ -59,7 +79,7 @@ def _key_of(node: ast.expr) -> str | None:
         return f"{base}.{node.attr}" if base else None
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
         base = _key_of(node.value)
-        return f"{base}.{node.slice.value}" if base else None
+        return f"{base}.{node.slice.value!s}" if base else None
     return None
 
 
@@ -75,7 +95,11 @@ def _compile(node: ast.expr, text: str) -> Pred:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner = _compile(node.operand, text)
         return lambda r: not inner(r)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+    ):
         value = -node.operand.value  # type: ignore[operator]
         return lambda r: value
     if isinstance(node, ast.Compare):

@@ -35,7 +35,11 @@ _SEED = ("seed", "random_state")
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(ts, timezone.utc)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
 
 
 def _warn(message: str) -> None:
@@ -137,14 +141,16 @@ class ActiveRun:
         if self.spec.isolated:
             self._make_worktree()
         else:
-            for rel, content in overrides.items():
+            for rel, new_bytes in overrides.items():
                 target = repo.top / rel
                 self._restore[target] = target.read_bytes() if target.exists() else None
-                target.write_bytes(content)
+                target.write_bytes(new_bytes)
 
     def _make_worktree(self) -> None:
         assert self.snapshot is not None
-        commit = gitstore.make_commit(self.repo, self.snapshot.tree, self.head, f"gitops-ml run {self.id} (isolated)")
+        commit = gitstore.make_commit(
+            self.repo, self.snapshot.tree, self.head, f"gitops-ml run {self.id} (isolated)"
+        )
         where = self.repo.state_dir / "worktrees" / self.id
         where.parent.mkdir(parents=True, exist_ok=True)
         gitstore.add_worktree(self.repo, commit, where)
@@ -233,7 +239,11 @@ class ActiveRun:
         return outs
 
     def _seeds(self) -> dict[str, Any]:
-        seeds = {k: v for k, v in self.params.items() if any(s in k.rsplit(".", 1)[-1].lower() for s in _SEED)}
+        seeds = {
+            k: v
+            for k, v in self.params.items()
+            if any(s in k.rsplit(".", 1)[-1].lower() for s in _SEED)
+        }
         if "PYTHONHASHSEED" in os.environ:
             seeds["PYTHONHASHSEED"] = os.environ["PYTHONHASHSEED"]
         seeds.update(self.seeds)
@@ -251,7 +261,9 @@ class ActiveRun:
             outputs = self._outputs()
             self.hash_cache.save()
             name_email = gitstore.identity(self.repo)
-            env = environment.capture(self.root, self.cfg.lockfile, self.repo.state_dir, self.cfg.env)
+            env = environment.capture(
+                self.root, self.cfg.lockfile, self.repo.state_dir, self.cfg.env
+            )
             rec: dict[str, Any] = {
                 "schema": record.SCHEMA_VERSION,
                 "id": self.id,
@@ -280,7 +292,10 @@ class ActiveRun:
                 "tags": self.tags,
                 "isolated": self.spec.isolated,
                 "reproduces": self.spec.reproduces,
-                "skipped": [{"path": p, "size": s} for p, s in (self.snapshot.skipped if self.snapshot else [])],
+                "skipped": [
+                    {"path": p, "size": s}
+                    for p, s in (self.snapshot.skipped if self.snapshot else [])
+                ],
             }
             note = json.dumps(
                 {

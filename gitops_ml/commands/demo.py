@@ -18,7 +18,7 @@ from gitops_ml import git
 from gitops_ml.errors import UsageError
 from gitops_ml.templates_dir import template_dir
 
-GRID = {"lr": [0.01, 0.3], "epochs": [2, 20]}
+GRID: dict[str, list[float]] = {"lr": [0.01, 0.3], "epochs": [2, 20]}
 
 
 def _make_repo(where: Path) -> None:
@@ -64,7 +64,9 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"example run {rec['id']} failed with exit {code}")
     _section("gitops-ml runs ls --sort -metrics.accuracy")
     sys.stdout.flush()
-    runs_ls.main(ap.Namespace(where=None, sort="-metrics.accuracy", limit=None, here=False, json=False))
+    runs_ls.main(
+        ap.Namespace(where=None, sort="-metrics.accuracy", limit=None, here=False, json=False)
+    )
     from gitops_ml import gitstore, index
 
     runs = runs_ls.select(index.load(gitstore.open_repo()).runs(), None, "-metrics.accuracy", None)
