@@ -51,14 +51,19 @@ class Run:
         command = None
         if sys.argv and sys.argv[0].endswith(".py"):
             command = ["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]]
-        spec = recorder.RunSpec(command=command, name=self._name, params=self._initial, tags=self._tags)
+        spec = recorder.RunSpec(
+            command=command, name=self._name, params=self._initial, tags=self._tags
+        )
         self._active = recorder.ActiveRun(repo, config.load(repo.top), spec)
         self._active.begin()
         self.id = self._active.id
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if self._active is None:
             return

@@ -16,7 +16,9 @@ from gitops_ml.hashing import hash_bytes, hash_file
 
 class CorruptObject(GitopsError):
     def __init__(self, digest: str, where: str) -> None:
-        super().__init__(f"object {digest} in {where} is corrupt (its bytes hash differently); not used", 3)
+        super().__init__(
+            f"object {digest} in {where} is corrupt (its bytes hash differently); not used", 3
+        )
 
 
 class LocalStore:

@@ -94,7 +94,9 @@ def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
     for key, (knode, vnode) in nodes.items():
         value = data.get(key)
         if key not in KNOWN_KEYS:
-            problems.append(Problem(_line(knode), f"unknown key '{key}' (known: {', '.join(KNOWN_KEYS)})"))
+            problems.append(
+                Problem(_line(knode), f"unknown key '{key}' (known: {', '.join(KNOWN_KEYS)})")
+            )
             continue
         if key in _PATH_LIST_KEYS:
             items = value if isinstance(value, list) else [value]
@@ -102,7 +104,9 @@ def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
                 continue
             for item in items:
                 if not isinstance(item, str):
-                    problems.append(Problem(_line(vnode), f"'{key}' must be a path or a list of paths"))
+                    problems.append(
+                        Problem(_line(vnode), f"'{key}' must be a path or a list of paths")
+                    )
                     break
                 why = _path_ok(item)
                 if why:
@@ -114,26 +118,37 @@ def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
                 problems.append(Problem(_line(vnode), f"'lockfile': {why}"))
         elif key == "primary" and value is not None:
             if not isinstance(value, str) or not value.lstrip("-"):
-                problems.append(Problem(_line(vnode), "'primary' must be a metric name, e.g. accuracy or -loss"))
+                problems.append(
+                    Problem(_line(vnode), "'primary' must be a metric name, e.g. accuracy or -loss")
+                )
         elif key == "tolerances" and value is not None:
             if not isinstance(value, dict):
-                problems.append(Problem(_line(vnode), "'tolerances' must map metric names to abs:X or rel:Y"))
+                problems.append(
+                    Problem(_line(vnode), "'tolerances' must map metric names to abs:X or rel:Y")
+                )
             else:
                 for metric, tol in value.items():
                     if not isinstance(tol, str) or not _TOLERANCE.match(tol):
                         problems.append(
-                            Problem(_line(vnode), f"tolerance for '{metric}' must be abs:X or rel:Y, not {tol!r}")
+                            Problem(
+                                _line(vnode),
+                                f"tolerance for '{metric}' must be abs:X or rel:Y, not {tol!r}",
+                            )
                         )
         elif key == "store" and value is not None and not isinstance(value, str):
             problems.append(Problem(_line(vnode), "'store' must be a URL or a path"))
-        elif key == "env" and value is not None and (
-            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+        elif (
+            key == "env"
+            and value is not None
+            and (not isinstance(value, list) or not all(isinstance(v, str) for v in value))
         ):
             problems.append(Problem(_line(vnode), "'env' must be a list of variable names"))
         elif key == "max_untracked_mb" and (
             not isinstance(value, int | float) or isinstance(value, bool) or value < 0
         ):
-            problems.append(Problem(_line(vnode), "'max_untracked_mb' must be a non-negative number"))
+            problems.append(
+                Problem(_line(vnode), "'max_untracked_mb' must be a non-negative number")
+            )
         elif key == "deploy" and value is not None and not isinstance(value, dict):
             problems.append(Problem(_line(vnode), "'deploy' must be a mapping of environments"))
         elif key == "verify_outputs" and not isinstance(value, bool):

@@ -15,11 +15,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-LOCKFILES = ("uv.lock", "requirements.lock", "requirements.txt", "poetry.lock", "environment.yml",
-             "environment.yaml", "Pipfile.lock")
+LOCKFILES = (
+    "uv.lock",
+    "requirements.lock",
+    "requirements.txt",
+    "poetry.lock",
+    "environment.yml",
+    "environment.yaml",
+    "Pipfile.lock",
+)
 
 # Names that look like credentials are never recorded, whatever the allow-list says.
-SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|PASSWD|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE", re.I)
+SECRET_NAME = re.compile(
+    r"TOKEN|SECRET|PASSW|PASSWD|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE", re.I
+)
 
 # Variables that change what a training run computes; recorded when set.
 DEFAULT_ENV_ALLOW = (
@@ -127,7 +136,9 @@ def find_lockfile(top: Path, configured: str | None) -> str | None:
     return None
 
 
-def capture(top: Path, lockfile: str | None, cache_dir: Path | None, allow: list[str]) -> dict[str, Any]:
+def capture(
+    top: Path, lockfile: str | None, cache_dir: Path | None, allow: list[str]
+) -> dict[str, Any]:
     """The ``environment`` part of a run record."""
     from gitops_ml.hashing import hash_bytes
 

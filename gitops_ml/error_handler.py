@@ -37,7 +37,9 @@ def _log_unexpected(exc: BaseException) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"### gitops-ml {__version__}, Python {platform.python_version()}, {platform.platform()}\n")
+            fh.write(
+                f"### gitops-ml {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+            )
             fh.write(f"argv: {sys.argv!r}\n")
             fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
             fh.write("\n")

@@ -14,7 +14,9 @@ from gitops_ml.errors import EnvironmentProblem, GitopsError, UsageError
 _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY")
 
 
-def git_env(extra: Mapping[str, str] | None = None, *, keep_git_dir: bool = False) -> dict[str, str]:
+def git_env(
+    extra: Mapping[str, str] | None = None, *, keep_git_dir: bool = False
+) -> dict[str, str]:
     """The environment for a git call: leaked hook variables removed, ``extra`` added."""
     env = {k: v for k, v in os.environ.items() if keep_git_dir or k not in _LEAKED}
     env.setdefault("GIT_TERMINAL_PROMPT", "0")

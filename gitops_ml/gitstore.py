@@ -14,6 +14,7 @@ nothing but unreachable objects; the notes ref is compare-and-swapped and retrie
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -605,17 +606,37 @@ def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
 # ---------------------------------------------------------------- worktrees
 
 
+@contextlib.contextmanager
+def _worktrees_locked(repo: Repo) -> Iterator[None]:
+    """Serialize ``git worktree`` add/remove between our processes: a concurrent
+    ``worktree add`` reads the half-made admin dir of another and fails."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): best effort
+        yield
+        return
+    repo.state_dir.mkdir(parents=True, exist_ok=True)
+    with open(repo.state_dir / "worktrees.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def add_worktree(repo: Repo, commit: str, where: Path) -> None:
     """Check ``commit`` out into a new detached worktree at ``where``."""
-    git.run(["worktree", "add", "--detach", "--force", "-q", str(where), commit], repo.top)
+    with _worktrees_locked(repo):
+        git.run(["worktree", "add", "--detach", "--force", "-q", str(where), commit], repo.top)
 
 
 def remove_worktree(repo: Repo, where: Path) -> None:
     """Remove a worktree made by :func:`add_worktree` (and prune stale ones)."""
-    git.run(["worktree", "remove", "--force", str(where)], repo.top, check=False)
-    if where.exists():
-        shutil.rmtree(where, ignore_errors=True)
-    git.run(["worktree", "prune"], repo.top, check=False)
+    with _worktrees_locked(repo):
+        git.run(["worktree", "remove", "--force", str(where)], repo.top, check=False)
+        if where.exists():
+            shutil.rmtree(where, ignore_errors=True)
+        git.run(["worktree", "prune"], repo.top, check=False)
 
 
 def make_commit(repo: Repo, tree: str, parent: str | None, message: str) -> str:
@@ -630,3 +651,58 @@ def iter_lines(text: str) -> Iterator[str]:
     for line in text.splitlines():
         if line.strip():
             yield line
+
+
+# ---------------------------------------------------------------- sync helpers (remote.py)
+
+
+def cas_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
+    """Move ``ref`` from ``old`` (None: must not exist) to ``new``; False if it moved first."""
+    tx = f"start\nupdate {ref} {new} {old or ZERO}\nprepare\ncommit\n"
+    return git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode == 0
+
+
+def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
+    """Merge the notes commit ``theirs`` into ``refs/notes/gitops-ml``: the union of lines.
+
+    A fast-forward when one side contains the other; otherwise ``git notes merge -s
+    cat_sort_uniq`` into a private temporary notes ref (no line lost, never a conflict).
+    The result is compare-and-swapped into place and the whole step retried when a local
+    writer (a run finishing meanwhile) moved the notes first. Returns what happened:
+    ``"unchanged"``, ``"created"``, ``"fast-forwarded"`` or ``"merged"``.
+    """
+    name, email = identity(repo)
+    env = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+    for attempt in range(retries):
+        ours = resolve_ref(repo, NOTES_REF)
+        if ours is None:
+            if cas_ref(repo, NOTES_REF, theirs, None):
+                return "created"
+            continue
+        base = git.run(["merge-base", ours, theirs], repo.top, check=False).stdout.decode().strip()
+        if base == theirs or ours == theirs:
+            return "unchanged"
+        if base == ours:
+            if cas_ref(repo, NOTES_REF, theirs, ours):
+                return "fast-forwarded"
+            continue
+        tmp = f"refs/notes/gitops-ml-merge-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            git.run(["update-ref", tmp, ours, ""], repo.top)
+            git.run(
+                ["notes", f"--ref={tmp}", "merge", "-q", "-s", "cat_sort_uniq", theirs],
+                repo.top,
+                env=env,
+            )
+            merged = git.out(["rev-parse", "--verify", tmp], repo.top)
+        finally:
+            git.run(["update-ref", "-d", tmp], repo.top, check=False)
+        if cas_ref(repo, NOTES_REF, merged, ours):
+            return "merged"
+        time.sleep(min(0.005 * (attempt + 1), 0.1))
+    raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)

@@ -53,7 +53,13 @@ class DataEntry:
     manifest: bytes | None = field(default=None, repr=False)
 
     def record(self) -> dict[str, Any]:
-        return {"path": self.path, "hash": self.hash, "size": self.size, "files": self.files, "kind": self.kind}
+        return {
+            "path": self.path,
+            "hash": self.hash,
+            "size": self.size,
+            "files": self.files,
+            "kind": self.kind,
+        }
 
 
 class HashCache:

@@ -35,7 +35,9 @@ def resolve(prefix: str, ids: Iterable[str]) -> str:
         raise UsageError(f"{prefix!r} is not a run id (26 characters of 0-9 and A-Z, or a prefix)")
     matches = [i for i in ids if i.startswith(want)]
     if not matches:
-        raise UsageError(f"no run matches {prefix!r} (see 'gitops-ml runs ls'; 'gitops-ml sync' fetches others' runs)")
+        raise UsageError(
+            f"no run matches {prefix!r} (see 'gitops-ml runs ls'; 'gitops-ml sync' fetches others' runs)"
+        )
     if len(matches) > 1:
         shown = ", ".join(sorted(matches)[:5])
         raise UsageError(f"run id {prefix!r} is ambiguous: {len(matches)} runs match ({shown}...)")

@@ -35,7 +35,11 @@ def _matches(items: list[dict[str, Any]] | None, digest: str) -> list[dict[str, 
 
 def producers(runs: list[dict[str, Any]], digest: str) -> list[dict[str, Any]]:
     """Runs whose outputs or artifacts have this hash, oldest first."""
-    return [r for r in runs if _matches(r.get("outputs"), digest) or _matches(r.get("artifacts"), digest)]
+    return [
+        r
+        for r in runs
+        if _matches(r.get("outputs"), digest) or _matches(r.get("artifacts"), digest)
+    ]
 
 
 def consumers(runs: list[dict[str, Any]], digest: str) -> list[dict[str, Any]]:

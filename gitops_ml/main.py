@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 from gitops_ml.version import __version__
 
-EPILOG = "exit codes: 0 ok, 1 check failed, 2 usage/input error, 3 environment error, 130 interrupted"
+EPILOG = (
+    "exit codes: 0 ok, 1 check failed, 2 usage/input error, 3 environment error, 130 interrupted"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,24 +30,44 @@ def _json_flag(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gitops-ml", description="Record, query, reproduce and ship ML runs inside git.",
-                     epilog=EPILOG)
+    parser = _Parser(
+        prog="gitops-ml",
+        description="Record, query, reproduce and ship ML runs inside git.",
+        epilog=EPILOG,
+    )
     parser.add_argument("-V", "--version", action="version", version=f"gitops-ml {__version__}")
     parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("init", help="configure this repository for gitops-ml")
-    p.add_argument("--hooks", action="store_true", help="install the plain git hooks (chaining existing ones)")
-    p.add_argument("--pre-commit", action="store_true", help="write or extend .pre-commit-config.yaml")
+    p.add_argument(
+        "--hooks", action="store_true", help="install the plain git hooks (chaining existing ones)"
+    )
+    p.add_argument(
+        "--pre-commit", action="store_true", help="write or extend .pre-commit-config.yaml"
+    )
 
-    p = sub.add_parser("run", help="run a command and record it as a run", epilog=EPILOG,
-                       usage="gitops-ml run [-n NAME] [-p KEY=VALUE]... [-t TAG]... [--isolated] -- CMD...")
+    p = sub.add_parser(
+        "run",
+        help="run a command and record it as a run",
+        epilog=EPILOG,
+        usage="gitops-ml run [-n NAME] [-p KEY=VALUE]... [-t TAG]... [--isolated] -- CMD...",
+    )
     p.add_argument("-n", "--name", help="a name for the run")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a param (written into the params file for the run)")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a param (written into the params file for the run)",
+    )
     p.add_argument("-t", "--tag", action="append", default=[], help="tag the run (repeatable)")
-    p.add_argument("--isolated", action="store_true",
-                   help="run in a temporary worktree of the snapshot (parallel-safe)")
+    p.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run in a temporary worktree of the snapshot (parallel-safe)",
+    )
     _json_flag(p)
     p.add_argument("cmd", nargs=argparse.REMAINDER, help="the command, after --")
 
@@ -68,11 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--md", action="store_true", help="Markdown tables (for a PR comment)")
 
     p = sub.add_parser("demo", help="build the bundled example project and record runs in it")
-    p.add_argument("dir", nargs="?", default="gitops-ml-demo", help="where to create it (default: %(default)s)")
+    p.add_argument(
+        "dir", nargs="?", default="gitops-ml-demo", help="where to create it (default: %(default)s)"
+    )
 
     p = sub.add_parser("lineage", help="where a file or hash came from")
     p.add_argument("target", nargs="?", help="a file path or content hash")
-    p.add_argument("--runs-using", metavar="PATH|HASH", help="list the runs that consumed this data")
+    p.add_argument(
+        "--runs-using", metavar="PATH|HASH", help="list the runs that consumed this data"
+    )
     _json_flag(p)
 
     p = sub.add_parser("data", help="data versioning: status, push, pull")
@@ -80,14 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     dp = dsub.add_parser("status", help="which declared data changed since the last run")
     _json_flag(dp)
     dp = dsub.add_parser("push", help="upload cached data and outputs to the store remote")
-    dp.add_argument("runs", nargs="*", help="only what these runs used (default: everything cached)")
+    dp.add_argument(
+        "runs", nargs="*", help="only what these runs used (default: everything cached)"
+    )
     dp = dsub.add_parser("pull", help="download and restore data (and outputs) of a run")
-    dp.add_argument("run", nargs="?", help="run id (default: the declared data as the last run used it)")
+    dp.add_argument(
+        "run", nargs="?", help="run id (default: the declared data as the last run used it)"
+    )
     dp.add_argument("--outputs", action="store_true", help="restore the run's outputs too")
 
     p = sub.add_parser("reproduce", help="rebuild a run's code, data and environment and re-run it")
     p.add_argument("run")
-    p.add_argument("--verify", action="store_true", help="compare metrics (exit 1 if outside tolerance)")
+    p.add_argument(
+        "--verify", action="store_true", help="compare metrics (exit 1 if outside tolerance)"
+    )
     p.add_argument("--tolerance", action="append", default=[], metavar="METRIC=abs:X|rel:Y")
     p.add_argument("--keep", action="store_true", help="keep the worktree")
     fmt = p.add_mutually_exclusive_group()
@@ -97,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="fetch, merge and push runs, notes and deploy refs")
     p.add_argument("remote", nargs="?", default=None, help="the remote (default: origin)")
 
-    p = sub.add_parser("status", help="the newcomer's page: what was tried, what is best, what is deployed")
+    p = sub.add_parser(
+        "status", help="the newcomer's page: what was tried, what is best, what is deployed"
+    )
     _json_flag(p)
 
     p = sub.add_parser("hook", help="run a git hook's implementation (used by hooks/ scripts)")
@@ -116,11 +150,26 @@ _MODULES = {
 }
 
 
+def _glue_dash_values(argv: Sequence[str]) -> list[str]:
+    """``--sort -KEY`` as ``--sort=-KEY``: argparse would take ``-KEY`` for an option.
+
+    Stops at ``--`` and at ``run``/``hook``, whose trailing arguments belong to a command.
+    """
+    out = list(argv)
+    for i, arg in enumerate(out):
+        if arg in ("--", "run", "hook"):
+            break
+        if arg == "--sort" and i + 1 < len(out) and out[i + 1].startswith("-"):
+            out[i : i + 2] = [f"--sort={out[i + 1]}"]
+            break
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from gitops_ml.error_handler import handle_errors
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_dash_values(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help()
         return 2

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gitops_ml.errors import UsageError
 from gitops_ml.params import flatten, load_file
 
 
-def read_metrics(root: Path, paths: list[str]) -> dict[str, Any]:
-    """The scalar metrics found in the declared metrics files (dotted keys)."""
+def read_metrics(
+    root: Path, paths: list[str], on_error: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """The scalar metrics found in the declared metrics files (dotted keys).
+
+    A malformed file raises, unless ``on_error`` is given: then it is told the one-line
+    problem and the file is skipped (a run is recorded even when its metrics are broken).
+    """
     metrics: dict[str, Any] = {}
     for rel in paths:
-        data = load_file(root / rel, rel)
+        try:
+            data = load_file(root / rel, rel)
+        except UsageError as exc:
+            if on_error is None:
+                raise
+            on_error(f"{exc}; its metrics are not recorded")
+            continue
         for key, value in flatten(data).items():
             if isinstance(value, int | float | str | bool) or value is None:
                 metrics[key] = value

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from gitops_ml.errors import UsageError
+
+_EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
 def parse_value(text: str) -> Any:
@@ -17,7 +20,9 @@ def parse_value(text: str) -> Any:
         value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
-    return text if isinstance(value, dict | list) or value is None and text != "null" else value
+    if isinstance(value, str) and _EXPONENT.match(text.strip()):
+        return float(text)  # YAML 1.1 reads 1e-3 (no dot) as text; people mean a number
+    return text if isinstance(value, dict | list) or (value is None and text != "null") else value
 
 
 def parse_assignment(item: str) -> tuple[str, Any]:
@@ -56,7 +61,9 @@ def parse_text(text: str, shown: str) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark is not None else ""
-            raise UsageError(f"{shown}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+            raise UsageError(
+                f"{shown}{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
+            ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

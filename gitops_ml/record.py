@@ -15,9 +15,29 @@ from gitops_ml.errors import GitopsError
 
 SCHEMA_VERSION = 1
 KEYS = (
-    "schema", "id", "name", "command", "cwd", "exit_code", "started", "ended", "duration",
-    "user", "host", "git", "params", "metrics", "data", "outputs", "artifacts", "environment",
-    "seeds", "tags", "isolated", "reproduces", "skipped",
+    "schema",
+    "id",
+    "name",
+    "command",
+    "cwd",
+    "exit_code",
+    "started",
+    "ended",
+    "duration",
+    "user",
+    "host",
+    "git",
+    "params",
+    "metrics",
+    "data",
+    "outputs",
+    "artifacts",
+    "environment",
+    "seeds",
+    "tags",
+    "isolated",
+    "reproduces",
+    "skipped",
 )
 
 
@@ -49,7 +69,9 @@ def loads(run_id: str, text: str | None, commit: str | None = None) -> dict[str,
     if not isinstance(record, dict) or record.get("id") != run_id:
         raise CorruptRecord(run_id, "not a gitops-ml run record")
     if int(record.get("schema", 0)) > SCHEMA_VERSION:
-        record.setdefault("warnings", []).append("written by a newer gitops-ml; some fields may be unknown")
+        record.setdefault("warnings", []).append(
+            "written by a newer gitops-ml; some fields may be unknown"
+        )
     if commit:
         record.setdefault("git", {})["snapshot"] = commit
     return record

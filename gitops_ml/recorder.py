@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -94,6 +93,7 @@ class ActiveRun:
         self._restore: dict[Path, bytes | None] = {}
         self._worktree: Path | None = None
         self._side_file = repo.tmp_dir() / f"run-{self.id}.jsonl"
+        self._journal = repo.state_dir / "restore" / f"{self.id}.json"
         self.hash_cache = HashCache(repo.state_dir / "hashcache.json")
         self.store = LocalStore(repo.state_dir)
         self.data: list[dict[str, Any]] = []
@@ -101,12 +101,15 @@ class ActiveRun:
         self.branch: str | None = None
         self.dirty = False
         self.snapshot: gitstore.Snapshot | None = None
+        self._before: dict[str, object] = {}  # metrics/outputs as they were before the command
+        self._params_lock: Path | None = None
 
     # ------------------------------------------------------------ begin
 
     def begin(self) -> None:
         """Snapshot the work tree (with params overrides applied) and hash the data."""
         repo, cfg = self.repo, self.cfg
+        recover_interrupted(repo)
         self.head, head_tree, self.branch = gitstore.head_info(repo)
         files = {rel: load_file(repo.top / rel, rel) for rel in cfg.params}
         overrides: dict[str, bytes] = {}
@@ -115,6 +118,8 @@ class ActiveRun:
                 self.api_params.update(self.spec.overrides)
             files, changed = apply_overrides(files, self.spec.overrides)
             overrides = {rel: dump(files[rel], rel) for rel in changed}
+        if overrides and not self.spec.isolated:
+            self._claim_params()
         for content in files.values():
             self.params.update(flatten(content))
         self.params.update(flatten(self.api_params))
@@ -126,7 +131,7 @@ class ActiveRun:
         )
         for rel, size in self.snapshot.skipped:
             _warn(
-                f"{rel} ({size / 1e6:.1f} MB) left out of the run's snapshot: larger than "
+                f"{rel if rel.isprintable() else repr(rel)} ({size / 1e6:.1f} MB) left out of the run's snapshot: larger than "
                 f"max_untracked_mb ({cfg.max_untracked_mb:g} MB); declare it as data in gitops-ml.yaml"
             )
         self.dirty = self.snapshot.tree != head_tree
@@ -140,11 +145,16 @@ class ActiveRun:
         self.hash_cache.save()
         if self.spec.isolated:
             self._make_worktree()
-        else:
-            for rel, new_bytes in overrides.items():
+        elif overrides:
+            for rel in overrides:
                 target = repo.top / rel
                 self._restore[target] = target.read_bytes() if target.exists() else None
-                target.write_bytes(new_bytes)
+            # A journal first: a run killed before it restores the files leaves what the
+            # next run needs to put them back (see recover_interrupted).
+            _write_journal(self._journal, self._restore, overrides, repo.top)
+            for rel, new_bytes in overrides.items():
+                (repo.top / rel).write_bytes(new_bytes)
+        self._before = {rel: _signature(self.root / rel) for rel in cfg.metrics + cfg.outputs}
 
     def _make_worktree(self) -> None:
         assert self.snapshot is not None
@@ -153,6 +163,7 @@ class ActiveRun:
         )
         where = self.repo.state_dir / "worktrees" / self.id
         where.parent.mkdir(parents=True, exist_ok=True)
+        _owner_file(where).write_text(_owner())
         gitstore.add_worktree(self.repo, commit, where)
         self._worktree = where
         # Declared data is not in snapshots: the isolated run reads it from the main tree.
@@ -228,9 +239,21 @@ class ActiveRun:
         if item.get("artifact"):
             self.artifacts.append(dict(item["artifact"]))
 
+    def _fresh(self, paths: list[str]) -> list[str]:
+        """The paths this run wrote: a metrics file or output left unchanged by the
+        command is an earlier run's, and is not recorded as this one's."""
+        fresh = []
+        for rel in paths:
+            now = _signature(self.root / rel)
+            if now is not None and now == self._before.get(rel):
+                _warn(f"{rel} was not written by this run (it is left from before); not recorded")
+                continue
+            fresh.append(rel)
+        return fresh
+
     def _outputs(self) -> list[dict[str, Any]]:
         outs = []
-        for rel in self.cfg.outputs:
+        for rel in self._fresh(self.cfg.outputs):
             if not (self.root / rel).exists():
                 continue
             entry = hash_path(self.root, rel, self.hash_cache)
@@ -254,9 +277,10 @@ class ActiveRun:
         from gitops_ml.metrics import read_metrics
 
         try:
+            self._restore_files()  # the user's params files first: the command is done
             self._read_side_channel()
             ended = time.time()
-            metrics = read_metrics(self.root, self.cfg.metrics)
+            metrics = read_metrics(self.root, self._fresh(self.cfg.metrics), on_error=_warn)
             metrics.update(self.api_metrics)
             outputs = self._outputs()
             self.hash_cache.save()
@@ -275,7 +299,7 @@ class ActiveRun:
                 "ended": _iso(ended),
                 "duration": round(ended - self.started, 3),
                 "user": {"name": name_email[0], "email": name_email[1]},
-                "host": socket.gethostname(),
+                "host": os.uname().nodename,
                 "git": {
                     "base": self.head,
                     "branch": self.branch,
@@ -330,17 +354,173 @@ class ActiveRun:
     def abort(self) -> None:
         self.cleanup()
 
-    def cleanup(self) -> None:
+    def _claim_params(self) -> None:
+        """Hold the params files for an in-place run with overrides, or refuse at once.
+
+        Two in-place runs with ``-p`` would overwrite each other's params and restore the
+        wrong bytes; parallel runs with different params are what ``--isolated`` is for.
+        """
+        lock = self._journal.parent / "params.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    owner = lock.read_text()
+                except OSError:
+                    owner = ""
+                if owner and _owner_alive(owner):
+                    raise UsageError(
+                        f"another in-place run with -p is using the params files (process {owner}); "
+                        "use --isolated to run with different params in parallel"
+                    ) from None
+                lock.unlink(missing_ok=True)
+                continue
+            os.write(fd, _owner().encode())
+            os.close(fd)
+            self._params_lock = lock
+            return
+        raise UsageError("could not lock the params files; retry")
+
+    def _restore_files(self) -> None:
         for path, content in self._restore.items():
             if content is None:
                 path.unlink(missing_ok=True)
             else:
                 path.write_bytes(content)
         self._restore.clear()
+        self._journal.unlink(missing_ok=True)
+        if self._params_lock is not None:
+            self._params_lock.unlink(missing_ok=True)
+            self._params_lock = None
+
+    def cleanup(self) -> None:
+        self._restore_files()
         self._side_file.unlink(missing_ok=True)
         if self._worktree is not None:
             gitstore.remove_worktree(self.repo, self._worktree)
+            _owner_file(self._worktree).unlink(missing_ok=True)
             self._worktree = None
+
+
+def _signature(path: Path) -> object:
+    """``(size, mtime, inode)`` of a file, of every file under a directory; None if absent."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not path.is_dir():
+        return (st.st_size, st.st_mtime_ns, st.st_ino)
+    sig = []
+    for dirpath, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                fst = os.stat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            sig.append((dirpath, name, fst.st_size, fst.st_mtime_ns, fst.st_ino))
+    return sorted(sig)
+
+
+# ---------------------------------------------------------------- after a SIGKILL
+
+
+def _owner() -> str:
+    return f"{os.uname().nodename} {os.getpid()}"
+
+
+def _owner_file(worktree: Path) -> Path:
+    return worktree.with_name(worktree.name + ".owner")
+
+
+def _owner_alive(owner: str) -> bool:
+    """Whether the process named by ``"host pid"`` may still run (other hosts: assume yes)."""
+    host, _, pid = owner.strip().rpartition(" ")
+    if host != os.uname().nodename:
+        return True  # cannot tell from here
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_journal(
+    path: Path, originals: Mapping[Path, bytes | None], written: Mapping[str, bytes], top: Path
+) -> None:
+    import base64
+
+    from gitops_ml.hashing import hash_bytes
+
+    files = {
+        rel: {
+            "original": None
+            if originals[top / rel] is None
+            else base64.b64encode(originals[top / rel] or b"").decode(),
+            "written": hash_bytes(content),
+        }
+        for rel, content in written.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"owner": _owner(), "files": files}))
+    os.replace(tmp, path)
+
+
+def recover_interrupted(repo: gitstore.Repo) -> None:
+    """Undo what a killed run left behind: params files it overrode, its worktree.
+
+    A params file is put back only if it still holds exactly what the killed run wrote;
+    otherwise its original stays in the journal (renamed ``*.kept``) and a warning says where.
+    """
+    import base64
+
+    from gitops_ml.hashing import hash_bytes
+
+    restore_dir = repo.state_dir / "restore"
+    for journal in sorted(restore_dir.glob("*.json")) if restore_dir.is_dir() else []:
+        try:
+            data = json.loads(journal.read_text())
+        except (OSError, ValueError):
+            continue
+        if _owner_alive(str(data.get("owner", ""))):
+            continue
+        run_id = journal.stem
+        kept = False
+        for rel, item in (data.get("files") or {}).items():
+            target = repo.top / rel
+            current = target.read_bytes() if target.exists() else None
+            if current is None or hash_bytes(current) != item.get("written"):
+                kept = True
+                _warn(
+                    f"{rel}: changed since interrupted run {run_id} overrode it; its original"
+                    f" content is kept in {journal}.kept"
+                )
+                continue
+            original = item.get("original")
+            if original is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_bytes(base64.b64decode(original))
+            _warn(f"{rel}: restored after interrupted run {run_id} (killed before it finished)")
+        if kept:
+            os.replace(journal, journal.with_name(journal.name + ".kept"))
+        else:
+            journal.unlink(missing_ok=True)
+    worktrees = repo.state_dir / "worktrees"
+    for owner_file in sorted(worktrees.glob("*.owner")) if worktrees.is_dir() else []:
+        try:
+            owner = owner_file.read_text()
+        except OSError:
+            continue
+        if not _owner_alive(owner):
+            gitstore.remove_worktree(repo, owner_file.with_suffix(""))
+            owner_file.unlink(missing_ok=True)
 
 
 def run_command(spec: RunSpec, cwd: str | None = None) -> tuple[int, dict[str, Any]]:

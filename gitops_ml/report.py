@@ -50,7 +50,9 @@ def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
         table.add_column(h, overflow="fold")
     for row in rows:
         table.add_row(*row)
-    Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200, highlight=False).print(table)
+    Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200, highlight=False).print(
+        table
+    )
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

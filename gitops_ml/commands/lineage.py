@@ -18,17 +18,27 @@ from gitops_ml.errors import UsageError
 def _print_provenance(p: dict[str, Any]) -> None:
     user = p.get("user") or {}
     env = p.get("environment") or {}
-    print(f"run       {p['run']}" + (f" ({p['name']})" if p.get("name") else "") + f"  [{p['status']}]")
-    print(f"code      snapshot {p['snapshot']} on {p['base'] or '(no commit)'} [{p['branch'] or 'detached'}]"
-          + (" + uncommitted changes" if p.get("dirty") else ""))
+    print(
+        f"run       {p['run']}"
+        + (f" ({p['name']})" if p.get("name") else "")
+        + f"  [{p['status']}]"
+    )
+    print(
+        f"code      snapshot {p['snapshot']} on {p['base'] or '(no commit)'} [{p['branch'] or 'detached'}]"
+        + (" + uncommitted changes" if p.get("dirty") else "")
+    )
     for d in p["data"]:
         print(f"data      {d['path']}  {d['hash']}")
-    print(f"env       Python {env.get('python')} {env.get('platform')} fingerprint {env.get('fingerprint')}"
-          + (f" lockfile {env['lockfile']['path']}" if env.get("lockfile") else ""))
+    print(
+        f"env       Python {env.get('python')} {env.get('platform')} fingerprint {env.get('fingerprint')}"
+        + (f" lockfile {env['lockfile']['path']}" if env.get("lockfile") else "")
+    )
     print(f"command   {shlex.join(p.get('command') or [])}")
     print(f"params    {json.dumps(p.get('params'), sort_keys=True)}")
     print(f"metrics   {json.dumps(p.get('metrics'), sort_keys=True)}")
-    print(f"who/when  {user.get('name')} <{user.get('email')}> on {p.get('host')} at {p.get('started')}")
+    print(
+        f"who/when  {user.get('name')} <{user.get('email')}> on {p.get('host')} at {p.get('started')}"
+    )
     for dep in p["deploys"]:
         print(f"deployed  {json.dumps(dep, sort_keys=True)}")
     for ver in p["verifications"]:
@@ -47,24 +57,39 @@ def main(args: argparse.Namespace) -> int:
     if args.runs_using:
         found = lineage.consumers(runs, digest)
         if args.json:
-            json.dump({"hash": digest, "path": rel, "runs": [lineage.provenance(r) for r in found]},
-                      sys.stdout, indent=2, sort_keys=True, default=str)
+            json.dump(
+                {"hash": digest, "path": rel, "runs": [lineage.provenance(r) for r in found]},
+                sys.stdout,
+                indent=2,
+                sort_keys=True,
+                default=str,
+            )
             sys.stdout.write("\n")
         elif not found:
             print(f"no recorded run used {rel or digest} ({digest[:16]})")
         else:
             print(f"{len(found)} run(s) used {rel or digest} ({digest[:16]}):")
             for r in found:
-                print(f"  {r['id']}  {r.get('name') or ''}  {r['status']}  {json.dumps(r.get('metrics'), sort_keys=True)}")
+                print(
+                    f"  {r['id']}  {r.get('name') or ''}  {r['status']}  {json.dumps(r.get('metrics'), sort_keys=True)}"
+                )
         return 0
     found = lineage.producers(runs, digest)
     if args.json:
-        json.dump({"hash": digest, "path": rel, "produced_by": [lineage.provenance(r) for r in found]},
-                  sys.stdout, indent=2, sort_keys=True, default=str)
+        json.dump(
+            {"hash": digest, "path": rel, "produced_by": [lineage.provenance(r) for r in found]},
+            sys.stdout,
+            indent=2,
+            sort_keys=True,
+            default=str,
+        )
         sys.stdout.write("\n")
         return 0 if found else 1
     if not found:
-        print(f"{rel or digest}: no recorded run produced this content ({digest[:16]})", file=sys.stderr)
+        print(
+            f"{rel or digest}: no recorded run produced this content ({digest[:16]})",
+            file=sys.stderr,
+        )
         return 1
     print(f"{rel or digest}  blake3 {digest}")
     for i, r in enumerate(found):

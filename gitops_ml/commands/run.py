@@ -18,12 +18,21 @@ def main(args: argparse.Namespace) -> int:
     if not cmd:
         raise UsageError("no command given: gitops-ml run [options] -- CMD...")
     overrides = dict(parse_assignment(p) for p in args.param)
-    spec = RunSpec(command=cmd, name=args.name, overrides=overrides, tags=list(args.tag), isolated=args.isolated)
+    spec = RunSpec(
+        command=cmd,
+        name=args.name,
+        overrides=overrides,
+        tags=list(args.tag),
+        isolated=args.isolated,
+    )
     code, rec = run_command(spec)
     if args.json:
         print(json.dumps(rec, indent=2, sort_keys=True, default=str))
     else:
         metrics = ", ".join(f"{k}={v}" for k, v in rec["metrics"].items())
         status = "ok" if code == 0 else f"exit {code}"
-        print(f"gitops-ml: recorded run {rec['id']} ({status}){': ' + metrics if metrics else ''}", file=sys.stderr)
+        print(
+            f"gitops-ml: recorded run {rec['id']} ({status}){': ' + metrics if metrics else ''}",
+            file=sys.stderr,
+        )
     return code

@@ -20,8 +20,12 @@ def compare(repo: gitstore.Repo, a: dict[str, Any], b: dict[str, Any]) -> dict[s
     from gitops_ml.report import delta
 
     metrics = [
-        {"key": k, "a": a["metrics"].get(k), "b": b["metrics"].get(k),
-         "delta": delta(a["metrics"].get(k), b["metrics"].get(k))}
+        {
+            "key": k,
+            "a": a["metrics"].get(k),
+            "b": b["metrics"].get(k),
+            "delta": delta(a["metrics"].get(k), b["metrics"].get(k)),
+        }
         for k in dict.fromkeys([*a.get("metrics", {}), *b.get("metrics", {})])
     ]
     code = gitstore.diff_stat(repo, a["git"]["snapshot"], b["git"]["snapshot"])
@@ -42,12 +46,16 @@ def compare(repo: gitstore.Repo, a: dict[str, Any], b: dict[str, Any]) -> dict[s
         env.append({"key": "lockfile", "a": env_a.get("lockfile"), "b": env_b.get("lockfile")})
     packages = [
         {"key": k, "a": va, "b": vb}
-        for k, va, vb in _changed(env_a.get("distributions") or {}, env_b.get("distributions") or {})
+        for k, va, vb in _changed(
+            env_a.get("distributions") or {}, env_b.get("distributions") or {}
+        )
     ]
     return {
         "a": a["id"],
         "b": b["id"],
-        "params": [{"key": k, "a": va, "b": vb} for k, va, vb in _changed(a["params"], b["params"])],
+        "params": [
+            {"key": k, "a": va, "b": vb} for k, va, vb in _changed(a["params"], b["params"])
+        ],
         "metrics": metrics,
         "code": [{"path": p, "added": ad, "deleted": de} for p, ad, de in code],
         "data": data,
@@ -63,13 +71,36 @@ def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
         return "bin" if v < 0 else str(v)
 
     return [
-        ("params", ["param", "a", "b"], [[p["key"], fmt(p["a"]), fmt(p["b"])] for p in d["params"]]),
-        ("metrics", ["metric", "a", "b", "delta"],
-         [[m["key"], fmt(m["a"]), fmt(m["b"]), m["delta"]] for m in d["metrics"]]),
-        ("code", ["file", "+", "-"], [[c["path"], n(c["added"]), n(c["deleted"])] for c in d["code"]]),
-        ("data", ["path", "a", "b"], [[x["path"], fmt(x["a"])[:16], fmt(x["b"])[:16]] for x in d["data"]]),
-        ("environment", ["what", "a", "b"], [[e["key"], fmt(e["a"]), fmt(e["b"])] for e in d["environment"]]),
-        ("packages", ["package", "a", "b"], [[p["key"], fmt(p["a"]), fmt(p["b"])] for p in d["packages"]]),
+        (
+            "params",
+            ["param", "a", "b"],
+            [[p["key"], fmt(p["a"]), fmt(p["b"])] for p in d["params"]],
+        ),
+        (
+            "metrics",
+            ["metric", "a", "b", "delta"],
+            [[m["key"], fmt(m["a"]), fmt(m["b"]), m["delta"]] for m in d["metrics"]],
+        ),
+        (
+            "code",
+            ["file", "+", "-"],
+            [[c["path"], n(c["added"]), n(c["deleted"])] for c in d["code"]],
+        ),
+        (
+            "data",
+            ["path", "a", "b"],
+            [[x["path"], fmt(x["a"])[:16], fmt(x["b"])[:16]] for x in d["data"]],
+        ),
+        (
+            "environment",
+            ["what", "a", "b"],
+            [[e["key"], fmt(e["a"]), fmt(e["b"])] for e in d["environment"]],
+        ),
+        (
+            "packages",
+            ["package", "a", "b"],
+            [[p["key"], fmt(p["a"]), fmt(p["b"])] for p in d["packages"]],
+        ),
     ]
 
 
@@ -78,7 +109,10 @@ def render_md(d: dict[str, Any]) -> str:
 
     out = [f"### Runs `{d['a']}` vs `{d['b']}`"]
     for title, headers, rows in _sections(d):
-        out.append(f"\n**{title}**: " + ("no change" if not rows else f"{len(rows)} changed\n\n" + md_table(headers, rows)))
+        out.append(
+            f"\n**{title}**: "
+            + ("no change" if not rows else f"{len(rows)} changed\n\n" + md_table(headers, rows))
+        )
     return "\n".join(out) + "\n"
 
 

@@ -19,7 +19,9 @@ def select(
     if where:
         pred = query.compile_where(where)
         runs = [r for r in runs if pred(r)]
-    runs = query.sort_runs(runs, sort) if sort else sorted(runs, key=lambda r: r["id"], reverse=True)
+    runs = (
+        query.sort_runs(runs, sort) if sort else sorted(runs, key=lambda r: r["id"], reverse=True)
+    )
     if limit is not None:
         if limit < 0:
             raise UsageError("--limit must be 0 or more")
@@ -41,7 +43,9 @@ def print_runs(runs: list[dict[str, Any]], title: str | None = None) -> None:
     from gitops_ml.report import fmt, print_table, short_ids
 
     if not runs:
-        print("no runs yet: record one with 'gitops-ml run -- CMD' (or 'gitops-ml sync' to fetch others')")
+        print(
+            "no runs yet: record one with 'gitops-ml run -- CMD' (or 'gitops-ml sync' to fetch others')"
+        )
         return
     params = _varying(runs, "params", 6)
     metrics = _varying(runs, "metrics", 8)

@@ -1,0 +1,34 @@
+"""``gitops-ml demo DIR``: runs, table, diff, lineage, in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import cli, cli_json, git, run_ids
+
+
+def test_demo(tmp_path: Path) -> None:
+    proc = cli(tmp_path, "demo", "demo-dir", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "gitops-ml runs ls --sort -metrics.accuracy" in out
+    assert "accuracy" in out and "lr" in out  # the table
+    assert "metrics" in out and "delta" in out  # the diff
+    assert "models/model.json  blake3" in out and "snapshot" in out  # the lineage
+    assert "Traceback" not in proc.stderr
+    repo = tmp_path / "demo-dir"
+    ids = run_ids(repo)
+    assert len(ids) >= 4
+    runs = cli_json(repo, "runs", "ls")
+    assert all(r["exit_code"] == 0 and "accuracy" in r["metrics"] for r in runs)
+    assert git(repo, "status", "--porcelain") == ""
+    assert "Notes (gitops-ml):" in git(repo, "log")
+
+
+def test_demo_into_a_non_empty_directory_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine")
+    proc = cli(tmp_path, "demo", "full")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "not empty" in proc.stderr
+    assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["keep.txt"]

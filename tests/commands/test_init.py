@@ -1,0 +1,46 @@
+"""``gitops-ml init``: writes the config only when absent; re-running changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import cli, git
+
+
+def test_init_is_idempotent(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    proc = cli(repo, "init")
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote gitops-ml.yaml" in proc.stdout
+    config = (repo / "gitops-ml.yaml").read_bytes()
+    assert b"params:" in config and b"#" in config  # commented
+    assert git(repo, "config", "--get", "notes.displayRef").strip() == "refs/notes/gitops-ml"
+    assert git(repo, "config", "--get", "notes.rewriteRef").strip() == "refs/notes/gitops-ml"
+    settings = git(repo, "config", "--list", "--local")
+    for _ in range(2):
+        again = cli(repo, "init")
+        assert again.returncode == 0
+        assert "nothing changed" in again.stdout
+        assert (repo / "gitops-ml.yaml").read_bytes() == config
+        assert git(repo, "config", "--list", "--local") == settings
+    # a config of the user's own is never overwritten
+    (repo / "gitops-ml.yaml").write_text("params: mine.json\n")
+    assert cli(repo, "init").returncode == 0
+    assert (repo / "gitops-ml.yaml").read_text() == "params: mine.json\n"
+
+
+def test_init_from_a_subdirectory_writes_at_the_root(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    (repo / "a" / "b").mkdir(parents=True)
+    git(repo, "init", "-q")
+    assert cli(repo / "a" / "b", "init").returncode == 0
+    assert (repo / "gitops-ml.yaml").exists() and not (repo / "a" / "b" / "gitops-ml.yaml").exists()
+
+
+def test_notes_follow_an_amend_after_init(project: Path) -> None:
+    assert cli(project, "init").returncode == 0
+    assert cli(project, "run", "--", "true").returncode == 0
+    git(project, "commit", "-q", "--amend", "-m", "amended")
+    assert '"type":"run"' in git(project, "notes", "--ref=gitops-ml", "show", "HEAD")

@@ -1,0 +1,53 @@
+"""``gitops-ml lineage``: from a model file back to the run that produced it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tests.conftest import cli, cli_json, make_project, run_ids, write
+
+FIT = """\
+import json
+p = json.load(open("params.json"))
+open("model.txt", "w").write(f"model lr={p['lr']}")
+json.dump({"accuracy": 1 - p["lr"]}, open("metrics.json", "w"))
+"""
+
+
+def test_lineage_of_a_model_and_of_data(tmp_path: Path) -> None:
+    repo = make_project(
+        tmp_path / "p",
+        config="params: params.json\nmetrics: metrics.json\ndata: data.csv\noutputs: model.txt\n",
+    )
+    write(repo / ".gitignore", "metrics.json\nmodel.txt\n")
+    write(repo / "fit.py", FIT)
+    write(repo / "data.csv", "x\n1\n")
+    assert (
+        cli(repo, "run", "-n", "a", "-p", "lr=0.2", "--", sys.executable, "fit.py").returncode == 0
+    )
+    model_a = (repo / "model.txt").read_bytes()
+    assert (
+        cli(repo, "run", "-n", "b", "-p", "lr=0.4", "--", sys.executable, "fit.py").returncode == 0
+    )
+    first, second = run_ids(repo)
+
+    proc = cli(repo, "lineage", "model.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert f"run       {second} (b)" in proc.stdout and "data      data.csv" in proc.stdout
+    got = cli_json(repo, "lineage", "model.txt")
+    assert [p["run"] for p in got["produced_by"]] == [second]
+    # the earlier model, by content
+    (repo / "model.txt").write_bytes(model_a)
+    got = cli_json(repo, "lineage", "model.txt")
+    assert [(p["run"], p["params"]["lr"]) for p in got["produced_by"]] == [(first, 0.2)]
+    used = cli_json(repo, "lineage", "--runs-using", "data.csv")
+    assert sorted(r["run"] for r in used["runs"]) == [first, second]
+    # a file no run produced: exit 1, one line
+    write(repo / "other.txt", "nobody made me")
+    proc = cli(repo, "lineage", "other.txt")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    proc = cli(repo, "lineage", "no/such/thing")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert json.dumps(got)

@@ -1,0 +1,97 @@
+"""Every user error: one line on stderr, the documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import cli, run_ids
+
+
+def one_line(proc: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for w in words:
+        assert w in proc.stderr, (w, proc.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--", "true"],
+        ["runs", "ls"],
+        ["runs", "show", "01"],
+        ["runs", "diff", "a", "b"],
+        ["init"],
+    ],
+)
+def test_not_a_git_repository(tmp_path: Path, args: list[str]) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    one_line(
+        cli(outside, *args, env={"GIT_CEILING_DIRECTORIES": str(tmp_path)}),
+        2,
+        "not a git repository",
+    )
+
+
+def test_command_that_cannot_start(project: Path) -> None:
+    one_line(
+        cli(project, "run", "--", "no-such-program-xyz"), 2, "cannot start", "no-such-program-xyz"
+    )
+    (project / "notexec.sh").write_text("echo hi\n")
+    one_line(cli(project, "run", "--", "./notexec.sh"), 2, "cannot start")
+    assert run_ids(project) == []
+    # the params override is undone even though the command never started
+    before = (project / "params.json").read_bytes()
+    one_line(cli(project, "run", "-p", "lr=9", "--", "no-such-program-xyz"), 2)
+    assert (project / "params.json").read_bytes() == before
+
+
+def test_run_without_a_command(project: Path) -> None:
+    one_line(cli(project, "run"), 2, "no command")
+    one_line(cli(project, "run", "--"), 2, "no command")
+
+
+def test_minus_c_directory(project: Path, tmp_path: Path) -> None:
+    proc = cli(tmp_path, "-C", str(project), "run", "--", "true")
+    assert proc.returncode == 0, proc.stderr
+    assert len(run_ids(project)) == 1
+    one_line(cli(tmp_path, "-C", str(tmp_path / "nope"), "runs", "ls"), 2, "-C")
+
+
+def test_help_and_version_are_fast_and_light() -> None:
+    code = (
+        "import sys; from gitops_ml.main import build_parser; build_parser();"
+        "heavy = [m for m in ('rich', 'yaml', 'fsspec', 'github3', 'prometheus_client', 'dulwich', 'git', 'blake3') if m in sys.modules];"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    for args in (["--help"], ["run", "--help"], ["runs", "ls", "--help"]):
+        proc = subprocess.run(["gitops-ml", *args], capture_output=True, text=True)
+        assert proc.returncode == 0 and "usage" in proc.stdout
+    assert subprocess.run(
+        ["gitops-ml", "--version"], capture_output=True, text=True
+    ).stdout.startswith("gitops-ml ")
+
+
+def test_sort_with_a_leading_dash_is_a_value(project: Path) -> None:
+    proc = cli(project, "runs", "ls", "--sort", "-metrics.accuracy")
+    assert proc.returncode == 0, proc.stderr
+    # after `run ... --`, a --sort belongs to the command
+    proc = cli(
+        project,
+        "run",
+        "--",
+        sys.executable,
+        "-c",
+        "import sys; print(sys.argv[1:])",
+        "--sort",
+        "-x",
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "['--sort', '-x']"
