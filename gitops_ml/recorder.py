@@ -483,6 +483,12 @@ def recover_interrupted(repo: gitstore.Repo) -> None:
     from gitops_ml.hashing import hash_bytes
 
     restore_dir = repo.state_dir / "restore"
+    lock = restore_dir / "params.lock"
+    try:
+        if not _owner_alive(lock.read_text()):
+            lock.unlink(missing_ok=True)
+    except OSError:
+        pass
     for journal in sorted(restore_dir.glob("*.json")) if restore_dir.is_dir() else []:
         try:
             data = json.loads(journal.read_text())
