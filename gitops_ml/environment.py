@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import sys
 from pathlib import Path
@@ -148,8 +147,10 @@ def capture(
     if found:
         content = (top / found).read_bytes()
         lock = {"path": found, "hash": hash_bytes(content)}
-    py = platform.python_version()
-    plat = f"{sys.platform}-{platform.machine()}"
+    # sys and os.uname() say what the platform module would, without its import cost.
+    py = "{}.{}.{}".format(*sys.version_info[:3])
+    uname = os.uname()
+    plat = f"{sys.platform}-{uname.machine}"
     basis = {"python": py, "platform": plat}
     if lock:
         basis["lockfile"] = lock["hash"]
@@ -158,9 +159,9 @@ def capture(
     fingerprint = hash_bytes(json.dumps(basis, sort_keys=True).encode())[:32]
     return {
         "python": py,
-        "implementation": platform.python_implementation(),
+        "implementation": sys.implementation.name,
         "platform": plat,
-        "os": platform.platform(terse=True),
+        "os": f"{uname.sysname}-{uname.release}",
         "executable": sys.executable,
         "distributions": dists,
         "lockfile": lock,

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +33,8 @@ _SEED = ("seed", "random_state")
 
 
 def _iso(ts: float) -> str:
-    return (
-        datetime.fromtimestamp(ts, timezone.utc)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
+    """``2026-01-31T12:00:00.123Z`` (UTC, milliseconds)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
 
 
 def _warn(message: str) -> None:
