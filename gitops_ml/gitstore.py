@@ -659,7 +659,9 @@ def iter_lines(text: str) -> Iterator[str]:
 def cas_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
     """Move ``ref`` from ``old`` (None: must not exist) to ``new``; False if it moved first."""
     tx = f"start\nupdate {ref} {new} {old or ZERO}\nprepare\ncommit\n"
-    return git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode == 0
+    return (
+        git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode == 0
+    )
 
 
 def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
@@ -685,7 +687,7 @@ def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
                 return "created"
             continue
         base = git.run(["merge-base", ours, theirs], repo.top, check=False).stdout.decode().strip()
-        if base == theirs or ours == theirs:
+        if theirs in (base, ours):
             return "unchanged"
         if base == ours:
             if cas_ref(repo, NOTES_REF, theirs, ours):
