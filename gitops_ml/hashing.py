@@ -19,6 +19,7 @@ from gitops_ml.errors import UsageError
 
 _MMAP_THRESHOLD = 4 * 1024 * 1024
 _RACY_SECONDS = 2.0
+_RACY_FINE_SECONDS = 0.1
 
 
 def hash_bytes(data: bytes) -> str:
@@ -63,36 +64,67 @@ class DataEntry:
 
 
 class HashCache:
-    """Stat cache: ``path -> (size, mtime_ns, inode, hash)``, stored in ``.git/gitops-ml``.
+    """Stat cache: ``path -> [size, mtime_ns, inode, hash, ctime_ns]`` in ``.git/gitops-ml``.
 
-    Derived state: deleting the file only costs a re-read. Entries whose mtime is too close
-    to now are not trusted (a file can change again within the clock's granularity).
+    Derived state: deleting the file only costs a re-read. A hit needs size, mtime, inode
+    and ctime unchanged (ctime catches in-place rewrites that restore the mtime, which
+    users cannot set). An entry is not stored while it is racy: when the file's mtime is
+    within the filesystem's timestamp granularity of the moment it was hashed (a write in
+    the same clock tick would leave the stat unchanged). That window is 2 s on filesystems
+    with whole-second timestamps, and ``_RACY_FINE_SECONDS`` where timestamps have
+    sub-second precision, so a second ``data status`` right after the first is cheap.
     """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._entries: dict[str, list[Any]] = {}
         self._dirty = False
+        self._used: set[str] = set()
         if path is not None:
             try:
-                self._entries = json.loads(path.read_text())
+                loaded = json.loads(path.read_text())
+                if isinstance(loaded, dict):
+                    self._entries = loaded
             except (OSError, ValueError):
                 self._entries = {}
 
-    def hash(self, full: Path, st: os.stat_result) -> str:
-        key = str(full)
+    def hash(self, full: str | os.PathLike[str], st: os.stat_result) -> str:
+        key = os.fspath(full)
+        self._used.add(key)
         hit = self._entries.get(key)
-        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[2] == st.st_ino:
+        if (
+            hit
+            and len(hit) >= 5
+            and hit[0] == st.st_size
+            and hit[1] == st.st_mtime_ns
+            and hit[2] == st.st_ino
+            and hit[4] == st.st_ctime_ns
+        ):
             return str(hit[3])
         digest = hash_file(full, st.st_size)
-        if time.time() - st.st_mtime > _RACY_SECONDS:
-            self._entries[key] = [st.st_size, st.st_mtime_ns, st.st_ino, digest]
+        try:
+            after = os.stat(full)
+        except OSError:
+            return digest
+        unchanged = (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == (
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+        )
+        fine = st.st_mtime_ns % 1_000_000_000 != 0
+        window = _RACY_FINE_SECONDS if fine else _RACY_SECONDS
+        if unchanged and time.time() - st.st_mtime_ns / 1e9 > window:
+            self._entries[key] = [st.st_size, st.st_mtime_ns, st.st_ino, digest, st.st_ctime_ns]
             self._dirty = True
         return digest
 
     def save(self) -> None:
+        """Write the cache (only when it changed), dropping entries of vanished files."""
         if self.path is None or not self._dirty:
             return
+        for key in [k for k in self._entries if k not in self._used]:
+            if not os.path.lexists(key):
+                del self._entries[key]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self._entries, separators=(",", ":")))
@@ -133,7 +165,8 @@ def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
     total = 0
     for name, entry in sorted(_walk(full), key=lambda item: item[0]):
         est = entry.stat()
-        rows.append(f"{cache.hash(full / name, est)} {est.st_size} {name}\n")
+        # entry.path is str(full / name), without building a Path per file (10k files: -60 ms)
+        rows.append(f"{cache.hash(entry.path, est)} {est.st_size} {name}\n")
         total += est.st_size
     manifest = "".join(rows).encode()
     return DataEntry(rel, hash_bytes(manifest), total, len(rows), "dir", manifest)

@@ -1,0 +1,83 @@
+"""``gitops-ml data pull [RUN] [--outputs]``: restore a run's data (and outputs), verified.
+
+Only paths declared in gitops-ml.yaml are written; a declared path whose content differs
+from the run's is overwritten to match it, after its current content is put in the local
+cache (so ``data pull`` never loses bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from gitops_ml import config, gitstore, index
+from gitops_ml.errors import UsageError
+
+
+def _pick_run(repo: gitstore.Repo, prefix: str | None) -> dict[str, Any]:
+    if prefix:
+        return index.full_record(repo, prefix)
+    for rec in reversed(index.load(repo).runs()):
+        if rec.get("data"):
+            return dict(rec)
+    raise UsageError("no run has recorded data yet: name a run, or declare data and run")
+
+
+def _keep_local_changes(repo: gitstore.Repo, entries: list[dict[str, Any]]) -> dict[str, str]:
+    """Cache the current content of paths about to be overwritten: ``path -> hash``."""
+    from gitops_ml.cas import LocalStore
+    from gitops_ml.hashing import HashCache, hash_path
+    from gitops_ml.recorder import store_entry
+
+    cache = HashCache(repo.state_dir / "hashcache.json")
+    store = LocalStore(repo.state_dir)
+    kept = {}
+    for entry in entries:
+        if not (repo.top / entry["path"]).exists():
+            continue
+        now = hash_path(repo.top, entry["path"], cache)
+        if now.hash != entry["hash"]:
+            store_entry(store, repo.top, now)
+            kept[str(entry["path"])] = now.hash
+    cache.save()
+    return kept
+
+
+def main(args: argparse.Namespace) -> int:
+    from gitops_ml import datasync
+
+    repo = gitstore.open_repo()
+    cfg = config.load(repo.top)
+    rec = _pick_run(repo, args.run)
+    declared = set(cfg.data) | (set(cfg.outputs) if args.outputs else set())
+    wanted = list(rec.get("data") or []) + (list(rec.get("outputs") or []) if args.outputs else [])
+    for entry in wanted:  # refuse a hostile record before anything else
+        datasync.check_rel(str(entry.get("path")), "record entry")
+    entries = []
+    for entry in wanted:
+        if entry.get("path") in declared:
+            entries.append(entry)
+        else:
+            print(
+                f"gitops-ml: warning: {entry.get('path')!r}: recorded by run {rec['id']} but not "
+                "declared in gitops-ml.yaml now; not restored",
+                file=sys.stderr,
+            )
+    if not entries:
+        print(f"run {rec['id']}: nothing to restore")
+        return 0
+    kept = _keep_local_changes(repo, entries)
+    written = datasync.restore_entries(repo, cfg, entries, repo.top)
+    for path, digest in kept.items():
+        print(
+            f"gitops-ml: {path}: local changes overwritten to match the run; the previous "
+            f"version stays in the local cache as {digest}",
+            file=sys.stderr,
+        )
+    paths = ", ".join(str(e["path"]) for e in entries)
+    if written:
+        print(f"restored {len(written)} file(s) of run {rec['id']}: {paths}")
+    else:
+        print(f"{paths}: already as run {rec['id']} recorded")
+    return 0

@@ -1,0 +1,56 @@
+"""``gitops-ml data push [RUN...]``: upload cached data and outputs to the ``store`` remote."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gitops_ml import config, gitstore, index
+from gitops_ml.errors import UsageError
+
+NO_STORE = (
+    "no data store configured: add 'store: <path or URL>' (e.g. s3://bucket/prefix) "
+    "to gitops-ml.yaml"
+)
+
+
+def run_entries(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Everything a run recorded by hash: data, outputs and artifacts."""
+    return [
+        e for part in ("data", "outputs", "artifacts") for e in rec.get(part) or [] if e.get("hash")
+    ]
+
+
+def main(args: argparse.Namespace) -> int:
+    from gitops_ml import datasync
+    from gitops_ml.cas import LocalStore
+
+    repo = gitstore.open_repo()
+    cfg = config.load(repo.top)
+    remote = datasync.remote_store(cfg, repo.top)
+    if remote is None:
+        raise UsageError(NO_STORE)
+    objects = datasync.Objects(repo, LocalStore(repo.state_dir), remote)
+    if args.runs:
+        entries = [e for prefix in args.runs for e in run_entries(index.full_record(repo, prefix))]
+        wanted, manifests = datasync.entry_objects(objects, entries)
+    else:
+        wanted = {d: "cached object" for d in datasync.local_objects(objects.local)}
+        manifests = {
+            e["hash"]
+            for rec in index.load(repo).runs()
+            for e in run_entries(rec)
+            if e.get("kind") == "dir"
+        }
+    if not wanted:
+        print("nothing to push: the local cache is empty (gitops-ml run caches declared data)")
+        return 0
+    result = datasync.push(objects, wanted, manifests)
+    if result.pushed:
+        print(
+            f"pushed {result.pushed} object(s), {result.bytes / 1e6:.1f} MB, to {remote.url}"
+            f" ({result.present} already there)"
+        )
+    else:
+        print(f"everything is already in {remote.url} ({result.present} object(s))")
+    return 0

@@ -1,0 +1,115 @@
+"""``gitops-ml data status``: declared data vs. the last run, with a stat cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from tests.conftest import cli, write
+from tests.data_helpers import DATA, data_config, make_data_project, record_run, status_rows
+
+
+def _age(root: Path, seconds: float = 60) -> None:
+    """Move every mtime into the past, as for data that has been on disk a while."""
+    past = time.time() - seconds
+    for p in [root, *root.rglob("*")]:
+        if p.is_file():
+            os.utime(p, (past, past))
+
+
+def test_changed_after_an_edit_unchanged_after_revert(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    repo = make_data_project(tmp_path / "p", str(store))
+    run = record_run(repo)
+    rows = status_rows(repo)
+    assert {p: r["state"] for p, r in rows.items()} == {
+        "one file.csv": "unchanged",
+        "images": "unchanged",
+    }
+    assert rows["images"]["recorded"]["run"] == run
+    assert rows["images"]["cached"] is True and rows["images"]["pushed"] is False
+
+    write(repo / "images" / "nested" / "deep" / "ünïcødé name.txt", "changed!\n")
+    write(repo / "images" / "new.txt", "new\n")
+    write(repo / "one file.csv", "a,b\n9,9\n")
+    rows = status_rows(repo)
+    assert rows["images"]["state"] == "changed" and rows["one file.csv"]["state"] == "changed"
+    assert rows["images"]["changes"] == {
+        "added": ["new.txt"],
+        "removed": [],
+        "modified": ["nested/deep/ünïcødé name.txt"],
+    }
+    text = cli(repo, "data", "status")
+    assert text.returncode == 0
+    assert "changed" in text.stdout and "images/new.txt: added" in text.stdout
+
+    write(
+        repo / "images" / "nested" / "deep" / "ünïcødé name.txt",
+        DATA["images/nested/deep/ünïcødé name.txt"],
+    )
+    (repo / "images" / "new.txt").unlink()
+    write(repo / "one file.csv", DATA["one file.csv"])
+    assert {r["state"] for r in status_rows(repo).values()} == {"unchanged"}
+
+    assert cli(repo, "data", "push").returncode == 0
+    assert all(r["pushed"] is True for r in status_rows(repo).values())
+
+
+def test_new_and_missing_data(tmp_path: Path) -> None:
+    repo = make_data_project(tmp_path / "p", None)
+    rows = status_rows(repo)
+    assert {r["state"] for r in rows.values()} == {"new"}
+    assert rows["images"]["recorded"] is None
+    record_run(repo)
+    (repo / "one file.csv").unlink()
+    rows = status_rows(repo)
+    assert rows["one file.csv"]["state"] == "missing" and rows["images"]["state"] == "unchanged"
+    write(
+        repo / "gitops-ml.yaml",
+        data_config(None).replace("data:\n  - one file.csv\n  - images\n", ""),
+    )
+    proc = cli(repo, "data", "status")
+    assert proc.returncode == 0 and "no data declared" in proc.stdout
+
+
+def test_second_status_reads_nothing_again(tmp_path: Path) -> None:
+    repo = make_data_project(tmp_path / "p", None)
+    _age(repo / "images")
+    _age(repo, 60)
+    before = status_rows(repo)["images"]["hash"]
+    cache = json.loads((repo / ".git" / "gitops-ml" / "hashcache.json").read_text())
+    assert len(cache) == len(DATA)  # every data file's hash is kept by stat
+
+    # an in-place rewrite that puts the old mtime back is still noticed (ctime changed)
+    target = repo / "images" / "dog.txt"
+    st = target.stat()
+    target.write_text("wolf\n")  # same size as "woof\n"
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert status_rows(repo)["images"]["hash"] != before
+    cache2 = json.loads((repo / ".git" / "gitops-ml" / "hashcache.json").read_text())
+    assert cache2[str(target)][3] != cache[str(target)][3]
+
+
+def test_stat_cache_makes_the_second_hash_cheap(tmp_path: Path) -> None:
+    """In process: 2,000 small files and one 64 MiB file, hashed twice."""
+    from gitops_ml.hashing import HashCache, hash_path
+
+    root = tmp_path / "d"
+    for i in range(2000):
+        write(root / "small" / f"{i // 100}" / f"{i}.txt", f"row {i}\n" * 20)
+    (root / "large.bin").write_bytes(os.urandom(64 * 1024 * 1024))
+    _age(root)
+    cache_file = tmp_path / "hashcache.json"
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        cache = HashCache(cache_file)
+        small = hash_path(root, "small", cache)
+        large = hash_path(root, "large.bin", cache)
+        cache.save()
+        timings.append((time.perf_counter() - started, small.hash, large.hash))
+    (t1, s1, l1), (t2, s2, l2) = timings
+    assert (s1, l1) == (s2, l2)
+    assert t2 < 0.5 * t1, timings  # measured here: see docs/data.md
