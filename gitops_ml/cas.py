@@ -6,6 +6,7 @@ read is verified against its name before the bytes are used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -60,9 +61,20 @@ class LocalStore:
         self._install(digest, data)
         return digest
 
+    def quarantine(self, digest: str) -> None:
+        """Move a corrupt object out of the cache (to ``.git/gitops-ml/corrupt/``), so the
+        next pull fetches a good copy instead of failing on it again."""
+        src = self.path(digest)
+        dest = self.root.parent / "corrupt" / f"{digest}.{os.getpid()}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            os.replace(src, dest)
+
     def read_bytes(self, digest: str) -> bytes:
+        """An object's bytes, verified (a corrupt one is quarantined and raises)."""
         data = self.path(digest).read_bytes()
         if hash_bytes(data) != digest:
+            self.quarantine(digest)
             raise CorruptObject(digest, str(self.root))
         return data
 
@@ -74,6 +86,7 @@ class LocalStore:
         """Copy an object to ``dest`` atomically, after checking its hash."""
         src = self.path(digest)
         if hash_file(src) != digest:
+            self.quarantine(digest)
             raise CorruptObject(digest, str(self.root))
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.gitops-ml.tmp")

@@ -136,6 +136,11 @@ def _walk(root: Path, rel: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
     with os.scandir(root / rel if rel else root) as it:
         for entry in it:
             name = f"{rel}/{entry.name}" if rel else entry.name
+            if "\n" in entry.name or "\r" in entry.name:
+                # Manifests are one line per file: such a name cannot be recorded faithfully.
+                raise UsageError(
+                    f"{root.name}/{name!r}: file names with line breaks cannot be recorded as data"
+                )
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != ".git":
                     yield from _walk(root, name)

@@ -43,13 +43,14 @@ def short_ids(ids: Sequence[str], minimum: int = 10) -> dict[str, str]:
 def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """A table for people on stdout (plain columns when stdout is not a terminal)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title, show_edge=False, header_style="bold", box=None, pad_edge=False)
     for h in headers:
         table.add_column(h, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(escape(cell) for cell in row))
     Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200, highlight=False).print(
         table
     )

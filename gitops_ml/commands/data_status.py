@@ -90,13 +90,11 @@ def _yes(value: Any) -> str:
 
 def render(rows: list[dict[str, Any]], store: str | None) -> None:
     """Print the status table and, for changed directories, which files changed."""
-    from rich.markup import escape
-
     from gitops_ml.report import print_table
 
     body = [
         [
-            escape(r["path"]),
+            r["path"],
             r["state"],
             (r["hash"] or "-")[:12],
             (r["recorded"] or {}).get("run") or "-",
