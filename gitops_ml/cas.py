@@ -61,6 +61,9 @@ class LocalStore:
         self._install(digest, data)
         return digest
 
+    def _missing(self, digest: str) -> GitopsError:
+        return GitopsError(f"object {digest} is not in the local cache {self.root}", 3)
+
     def quarantine(self, digest: str) -> None:
         """Move a corrupt object out of the cache (to ``.git/gitops-ml/corrupt/``), so the
         next pull fetches a good copy instead of failing on it again."""
@@ -72,7 +75,10 @@ class LocalStore:
 
     def read_bytes(self, digest: str) -> bytes:
         """An object's bytes, verified (a corrupt one is quarantined and raises)."""
-        data = self.path(digest).read_bytes()
+        try:
+            data = self.path(digest).read_bytes()
+        except FileNotFoundError:
+            raise self._missing(digest) from None
         if hash_bytes(data) != digest:
             self.quarantine(digest)
             raise CorruptObject(digest, str(self.root))
@@ -85,6 +91,8 @@ class LocalStore:
     def restore(self, digest: str, dest: Path) -> None:
         """Copy an object to ``dest`` atomically, after checking its hash."""
         src = self.path(digest)
+        if not src.exists():
+            raise self._missing(digest)
         if hash_file(src) != digest:
             self.quarantine(digest)
             raise CorruptObject(digest, str(self.root))

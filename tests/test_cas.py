@@ -30,8 +30,17 @@ def test_put_read_restore_and_corruption(tmp_path: Path) -> None:
     assert not store.verify(digest)
     with pytest.raises(CorruptObject):
         store.read_bytes(digest)
-    with pytest.raises(CorruptObject):
+    # The corrupt object was moved aside, never to be used again.
+    assert not path.exists()
+    assert (store.root.parent / "corrupt").is_dir()
+    with pytest.raises(GitopsError, match="not in the local cache"):
         store.restore(digest, tmp_path / "y")
     assert not (tmp_path / "y").exists()
+    data_digest = hash_bytes(b"data")
+    store.path(data_digest).chmod(0o644)
+    store.path(data_digest).write_bytes(b"bad")
+    with pytest.raises(CorruptObject):
+        store.restore(data_digest, tmp_path / "z")
+    assert not (tmp_path / "z").exists() and not store.has(data_digest)
     with pytest.raises(GitopsError):
         store.path("../../etc")
