@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from blake3 import blake3
 
 from gitops_ml.hashing import HashCache, hash_file, hash_path, manifest_lines
@@ -45,3 +46,13 @@ def test_stat_cache_rehashes_changed_files(tmp_path: Path) -> None:
     os.utime(g, (old, old))
     os.replace(g, f)
     assert hash_path(tmp_path, "f", HashCache(cache_path)).hash == blake3(b"six").hexdigest()
+
+
+def test_a_data_file_name_with_a_line_break_is_refused(tmp_path: Path) -> None:
+    from gitops_ml.errors import UsageError
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ok.csv").write_text("a\n")
+    (tmp_path / "data" / "bad\nname.csv").write_text("b\n")
+    with pytest.raises(UsageError, match="line breaks"):
+        hash_path(tmp_path, "data", HashCache(None))
