@@ -46,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pre-commit", action="store_true", help="write or extend .pre-commit-config.yaml"
     )
+    p.add_argument(
+        "--pre-commit-repo",
+        metavar="URL",
+        help="the gitops-ml repository that .pre-commit-config.yaml names (default: %(default)s)",
+        default="https://github.com/gitops-ml/gitops-ml",
+    )
+    p.add_argument(
+        "--pre-commit-rev", metavar="REV", help="the tag or commit to pin (default: v<version>)"
+    )
 
     p = sub.add_parser(
         "run",

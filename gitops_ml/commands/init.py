@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
     if args.pre_commit:
         from gitops_ml.hook_install import write_pre_commit_config
 
-        done += write_pre_commit_config(repo)
+        done += write_pre_commit_config(repo, url=args.pre_commit_repo, rev=args.pre_commit_rev)
     for line in done:
         print(f"gitops-ml init: {line}")
     if not done:
