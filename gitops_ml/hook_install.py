@@ -161,21 +161,12 @@ def _ours(repos: object, url: str) -> bool:
 
 
 def _parse(text: str) -> dict[str, object]:
-    import yaml
+    from gitops_ml.params import parse_text
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise UsageError(
-            f"{PRE_COMMIT_FILE}{line}: not valid YAML; fix it, then run 'gitops-ml init --pre-commit' again"
-        ) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise UsageError(f"{PRE_COMMIT_FILE}: must be a mapping (with 'repos:')")
-    return data
+        return parse_text(text, PRE_COMMIT_FILE)
+    except UsageError as exc:
+        raise UsageError(f"{exc}; fix it, then run 'gitops-ml init --pre-commit' again") from None
 
 
 def _add_repo(text: str, url: str, rev: str | None) -> str:

@@ -16,33 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from gitops_ml.errors import UsageError
+from gitops_ml.record import KEYS
 
 _MISSING = object()
-_ROOTS = {
-    "id",
-    "name",
-    "command",
-    "cwd",
-    "exit_code",
-    "started",
-    "ended",
-    "duration",
-    "user",
-    "host",
-    "git",
-    "params",
-    "metrics",
-    "data",
-    "outputs",
-    "artifacts",
-    "environment",
-    "seeds",
-    "tags",
-    "isolated",
-    "reproduces",
-    "notes",
-    "status",
-}
+_ROOTS = {*KEYS, "notes", "status"}  # record keys, plus what `runs ls` derives
 _CMP: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
