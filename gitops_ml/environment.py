@@ -139,24 +139,12 @@ def capture(
     top: Path, lockfile: str | None, cache_dir: Path | None, allow: list[str]
 ) -> dict[str, Any]:
     """The ``environment`` part of a run record."""
-    from gitops_ml.hashing import hash_bytes
-
     dists = distributions(cache_dir)
-    lock: dict[str, Any] | None = None
-    found = find_lockfile(top, lockfile)
-    if found:
-        content = (top / found).read_bytes()
-        lock = {"path": found, "hash": hash_bytes(content)}
+    lock = lockfile_record(top, lockfile)
     # sys and os.uname() say what the platform module would, without its import cost.
     py = "{}.{}.{}".format(*sys.version_info[:3])
     uname = os.uname()
-    plat = f"{sys.platform}-{uname.machine}"
-    basis = {"python": py, "platform": plat}
-    if lock:
-        basis["lockfile"] = lock["hash"]
-    else:
-        basis["distributions"] = json.dumps(dists, sort_keys=True)
-    fingerprint = hash_bytes(json.dumps(basis, sort_keys=True).encode())[:32]
+    plat = platform_tag()
     return {
         "python": py,
         "implementation": sys.implementation.name,
@@ -166,5 +154,41 @@ def capture(
         "distributions": dists,
         "lockfile": lock,
         "variables": safe_env(allow),
-        "fingerprint": fingerprint,
+        "fingerprint": fingerprint(py, plat, lock, dists),
     }
+
+
+def platform_tag() -> str:
+    """``linux-x86_64``: the platform part of a record (and of its fingerprint)."""
+    return f"{sys.platform}-{os.uname().machine}"
+
+
+def lockfile_record(top: Path, configured: str | None) -> dict[str, Any] | None:
+    """``{path, hash}`` of the project's lockfile under ``top``, or None."""
+    from gitops_ml.hashing import hash_bytes
+
+    found = find_lockfile(top, configured)
+    if not found:
+        return None
+    return {"path": found, "hash": hash_bytes((top / found).read_bytes())}
+
+
+def fingerprint(
+    python: str, platform: str, lockfile: dict[str, Any] | None, dists: dict[str, str]
+) -> str:
+    """The environment's identity: Python, platform and the lockfile hash (else the
+    exact distributions). Rebuilt environments are cached under it."""
+    from gitops_ml.hashing import hash_bytes
+
+    basis = {"python": python, "platform": platform}
+    if lockfile:
+        basis["lockfile"] = str(lockfile["hash"])
+    else:
+        basis["distributions"] = json.dumps(dists, sort_keys=True)
+    return hash_bytes(json.dumps(basis, sort_keys=True).encode())[:32]
+
+
+def installed_in(site_dirs: list[str]) -> dict[str, str]:
+    """``{name: version}`` of the distributions in these site-packages directories
+    (another interpreter's, e.g. a rebuilt environment's)."""
+    return _scan(site_dirs)

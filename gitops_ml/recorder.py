@@ -42,6 +42,24 @@ def _warn(message: str) -> None:
 
 
 @dataclass
+class Replay:
+    """Re-running a recorded snapshot (``reproduce``) instead of the user's work tree.
+
+    The command runs in ``root``, a checkout of the snapshot ``tree``; the new run records
+    that tree as its code (no new snapshot is taken), ``base`` as its parent commit, and
+    ``environment`` (the rebuilt environment's record) instead of the current interpreter's.
+    """
+
+    root: Path
+    tree: str
+    base: str | None
+    branch: str | None = None
+    dirty: bool = False
+    cwd: str = "."  # where the command runs, relative to ``root``
+    environment: dict[str, Any] | None = None
+
+
+@dataclass
 class RunSpec:
     """What the user asked for."""
 
@@ -53,6 +71,7 @@ class RunSpec:
     isolated: bool = False
     reproduces: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    replay: Replay | None = None
 
 
 def store_entry(store: LocalStore, root: Path, entry: DataEntry) -> None:
@@ -106,6 +125,9 @@ class ActiveRun:
         """Snapshot the work tree (with params overrides applied) and hash the data."""
         repo, cfg = self.repo, self.cfg
         recover_interrupted(repo)
+        if self.spec.replay is not None:
+            self._begin_replay(self.spec.replay)
+            return
         self.head, head_tree, self.branch = gitstore.head_info(repo)
         files = {rel: load_file(repo.top / rel, rel) for rel in cfg.params}
         overrides: dict[str, bytes] = {}
@@ -131,14 +153,7 @@ class ActiveRun:
                 f"max_untracked_mb ({cfg.max_untracked_mb:g} MB); declare it as data in gitops-ml.yaml"
             )
         self.dirty = self.snapshot.tree != head_tree
-        for rel in cfg.data:
-            if not (repo.top / rel).exists():
-                _warn(f"declared data {rel} does not exist; not recorded")
-                continue
-            entry = hash_path(repo.top, rel, self.hash_cache)
-            store_entry(self.store, repo.top, entry)
-            self.data.append(entry.record())
-        self.hash_cache.save()
+        self._hash_data(repo.top)
         if self.spec.isolated:
             self._make_worktree()
         elif overrides:
@@ -151,6 +166,33 @@ class ActiveRun:
             for rel, new_bytes in overrides.items():
                 (repo.top / rel).write_bytes(new_bytes)
         self._before = {rel: _signature(self.root / rel) for rel in cfg.metrics + cfg.outputs}
+
+    def _begin_replay(self, replay: Replay) -> None:
+        """:meth:`begin` for a re-run of a snapshot already checked out at ``replay.root``."""
+        if self.spec.overrides or self.spec.isolated:
+            raise UsageError("a replayed run takes no params overrides and is not --isolated")
+        self.root = replay.root
+        self.cwd = replay.root / replay.cwd
+        self.head, self.branch, self.dirty = replay.base, replay.branch, replay.dirty
+        self.snapshot = gitstore.Snapshot(tree=replay.tree)
+        for rel in self.cfg.params:
+            self.params.update(flatten(load_file(self.root / rel, rel)))
+        self.params.update(flatten(self.api_params))
+        self._hash_data(self.root)
+        self._before = {
+            rel: _signature(self.root / rel) for rel in self.cfg.metrics + self.cfg.outputs
+        }
+
+    def _hash_data(self, top: Path) -> None:
+        """Hash the declared data under ``top`` into the record and the local store."""
+        for rel in self.cfg.data:
+            if not (top / rel).exists():
+                _warn(f"declared data {rel} does not exist; not recorded")
+                continue
+            entry = hash_path(top, rel, self.hash_cache)
+            store_entry(self.store, top, entry)
+            self.data.append(entry.record())
+        self.hash_cache.save()
 
     def _make_worktree(self) -> None:
         assert self.snapshot is not None
@@ -263,8 +305,9 @@ class ActiveRun:
             for k, v in self.params.items()
             if any(s in k.rsplit(".", 1)[-1].lower() for s in _SEED)
         }
-        if "PYTHONHASHSEED" in os.environ:
-            seeds["PYTHONHASHSEED"] = os.environ["PYTHONHASHSEED"]
+        hashseed = self.spec.extra_env.get("PYTHONHASHSEED", os.environ.get("PYTHONHASHSEED"))
+        if hashseed is not None:
+            seeds["PYTHONHASHSEED"] = hashseed
         seeds.update(self.seeds)
         return seeds
 
@@ -281,15 +324,19 @@ class ActiveRun:
             outputs = self._outputs()
             self.hash_cache.save()
             name_email = gitstore.identity(self.repo)
-            env = environment.capture(
-                self.root, self.cfg.lockfile, self.repo.state_dir, self.cfg.env
-            )
+            replay = self.spec.replay
+            if replay is not None and replay.environment is not None:
+                env = replay.environment
+            else:
+                env = environment.capture(
+                    self.root, self.cfg.lockfile, self.repo.state_dir, self.cfg.env
+                )
             rec: dict[str, Any] = {
                 "schema": record.SCHEMA_VERSION,
                 "id": self.id,
                 "name": self.spec.name,
                 "command": self.spec.command,
-                "cwd": self.repo.prefix.rstrip("/") or ".",
+                "cwd": replay.cwd if replay else self.repo.prefix.rstrip("/") or ".",
                 "exit_code": exit_code,
                 "started": _iso(self.started),
                 "ended": _iso(ended),

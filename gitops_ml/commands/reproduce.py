@@ -1,0 +1,125 @@
+"""``gitops-ml reproduce RUN [--verify] [--tolerance METRIC=abs:X|rel:Y]... [--keep] [--json|--md]``
+
+Exit 0 when the run reproduced (with ``--verify``: every metric within tolerance), 1 when
+it did not, 2 for bad input (unknown run, a run with no command), 3 for environment
+problems (data missing from cache and store, packages that cannot be installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+
+from gitops_ml import gitstore
+from gitops_ml.reproduce import Verdict, reproduce
+
+HEADERS = ("metric", "expected", "got", "delta", "tolerance", "ok")
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send everything written to fd 1 (the re-run command's output too) to stderr, so
+    stdout carries only the JSON or Markdown verdict."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def rows(verdict: Verdict) -> list[list[str]]:
+    """The verdict table: one row per metric, plus the exit code when it differs."""
+    from gitops_ml.report import fmt
+
+    out = [
+        [
+            c.name,
+            fmt(c.expected),
+            "(missing)" if c.got is None and not c.ok else fmt(c.got),
+            "-" if c.delta is None else f"{c.delta:+.6g}",
+            c.tolerance,
+            "yes" if c.ok else "NO",
+        ]
+        for c in verdict.metrics
+    ]
+    if verdict.expected_exit is not None and verdict.exit_code != verdict.expected_exit:
+        out.append(
+            ["(exit code)", str(verdict.expected_exit), str(verdict.exit_code), "-", "exact", "NO"]
+        )
+    return out
+
+
+def output_rows(verdict: Verdict) -> list[list[str]]:
+    return [
+        [o.path, o.expected[:16], (o.got or "(missing)")[:16], "yes" if o.identical else "no"]
+        for o in verdict.outputs
+    ]
+
+
+def _summary(verdict: Verdict) -> str:
+    env = verdict.environment
+    t = verdict.timings
+    how = "reused" if env.get("reused") else f"built with {env.get('method')}"
+    return (
+        f"timings: environment {t.get('environment', 0):.2f} s ({how}), data {t.get('data', 0):.2f} s, "
+        f"run {t.get('run', 0):.2f} s, total {t.get('total', 0):.2f} s"
+    )
+
+
+def _headline(verdict: Verdict) -> str:
+    if verdict.ok:
+        return f"run {verdict.run} reproduced by run {verdict.by}"
+    return f"run {verdict.run} did NOT reproduce (re-run {verdict.by})"
+
+
+def main(args: argparse.Namespace) -> int:
+    from gitops_ml.report import md_table, print_table
+
+    repo = gitstore.open_repo()
+    quiet_stdout = args.json or args.md
+    with _stdout_to_stderr() if quiet_stdout else contextlib.nullcontext():
+        verdict = reproduce(
+            repo,
+            args.run,
+            verify=args.verify,
+            tolerance_flags=args.tolerance,
+            keep=args.keep,
+            progress=not args.json,
+        )
+    failed = not verdict.ok if args.verify else verdict.exit_code != (verdict.expected_exit or 0)
+    code = 1 if failed else 0
+    if args.json:
+        json.dump(verdict.as_dict(), sys.stdout, indent=2, sort_keys=True, default=str)
+        sys.stdout.write("\n")
+        return code
+    if args.md:
+        lines = [f"**{_headline(verdict)}**", "", md_table(HEADERS, rows(verdict))]
+        if verdict.outputs:
+            lines += [
+                "",
+                md_table(("output", "expected", "got", "identical"), output_rows(verdict)),
+            ]
+        print("\n".join(lines))
+        print(_summary(verdict), file=sys.stderr)
+        return code
+    print(_headline(verdict))
+    table = rows(verdict)
+    if table:
+        print_table(None, HEADERS, table)
+    else:
+        print("(the run recorded no metrics: nothing to compare)")
+    if verdict.outputs:
+        note = "" if verdict.outputs_must_match else " (verify_outputs: false, not failing)"
+        print_table(
+            f"outputs{note}", ("output", "expected", "got", "identical"), output_rows(verdict)
+        )
+    print(_summary(verdict), file=sys.stderr)
+    return code
