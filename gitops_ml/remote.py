@@ -1,6 +1,6 @@
 """Sync runs, notes and deploy refs with any git remote: the one module doing network git.
 
-What travels, and how (see docs/collaboration.md):
+What travels, and how (see README, "Collaboration"):
 
 - ``refs/runs/*`` are immutable: a run missing on one side is fetched or pushed; a run id
   present on both sides with different commits is a conflict, reported and never

@@ -51,7 +51,9 @@ def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> 
     return proc.stdout
 
 
-def cli(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``gitops-ml`` console script in a subprocess."""
     full_env = dict(os.environ)
     if env:
@@ -89,7 +91,10 @@ def make_project(root: Path, *, commit: bool = True, config: str | None = None) 
     write(root / "train.py", TRAIN)
     write(root / "params.json", json.dumps({"lr": 0.1, "seed": 1}))
     write(root / ".gitignore", "metrics.json\n")
-    write(root / "gitops-ml.yaml", config or "params: params.json\nmetrics: metrics.json\nprimary: accuracy\n")
+    write(
+        root / "gitops-ml.yaml",
+        config or "params: params.json\nmetrics: metrics.json\nprimary: accuracy\n",
+    )
     if commit:
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", "initial")
@@ -113,7 +118,11 @@ def all_objects_text(repo: Path) -> bytes:
     """Every object in the repository (loose and packed), concatenated."""
     listing = git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)")
     proc = subprocess.run(
-        ["git", "cat-file", "--batch"], cwd=repo, input=listing.encode(), capture_output=True, check=True
+        ["git", "cat-file", "--batch"],
+        cwd=repo,
+        input=listing.encode(),
+        capture_output=True,
+        check=True,
     )
     return proc.stdout
 

@@ -30,7 +30,7 @@ def test_pre_commit_hooks_yaml_matches_package() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert {h["id"]: tuple(h["stages"]) for h in hooks} == HOOK_STAGES
     scripts = (ROOT / "pyproject.toml").read_text()
-    docs = (ROOT / "docs" / "collaboration.md").read_text()
+    docs = (ROOT / "README.md").read_text()
     for h in hooks:
         assert h["language"] == "python"
         assert h["entry"] == h["id"]

@@ -219,7 +219,10 @@ def test_a_second_in_place_run_with_overrides_is_refused_while_one_runs(project:
     import time
 
     original = (project / "params.json").read_bytes()
-    write(project / "slow.py", "import time, pathlib\npathlib.Path('started').touch()\ntime.sleep(3)\n")
+    write(
+        project / "slow.py",
+        "import time, pathlib\npathlib.Path('started').touch()\ntime.sleep(3)\n",
+    )
     first = subprocess.Popen(
         ["gitops-ml", "run", "-p", "lr=0.2", "--", sys.executable, "slow.py"],
         cwd=project,
