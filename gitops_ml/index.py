@@ -82,7 +82,7 @@ def load(repo: gitstore.Repo, *, quiet: bool = False) -> RunIndex:
         texts = gitstore.read_run_records(repo, [commits_now[i] for i in stale])
         for run_id, text in zip(stale, texts, strict=True):
             try:
-                records[run_id] = record.slim(record.loads(run_id, text, commits_now[run_id]))
+                records[run_id] = _slim_record(run_id, text, commits_now[run_id])
             except GitopsError as exc:
                 records.pop(run_id, None)
                 corrupt[run_id] = str(exc)
@@ -113,12 +113,28 @@ def load(repo: gitstore.Repo, *, quiet: bool = False) -> RunIndex:
     return RunIndex(records=records, commits=commits_ok, facts=facts, corrupt=corrupt)
 
 
+def _slim_record(run_id: str, text: str | None, commit: str) -> dict[str, Any]:
+    """A record for the index, its distribution list cut out before parsing."""
+    if text is not None:
+        cut, count = record.cut_distributions(text)
+        if count is not None:
+            try:
+                rec = record.loads(run_id, cut, commit)
+            except GitopsError:
+                pass
+            else:
+                rec["environment"]["distributions_count"] = count
+                return rec
+    return record.slim(record.loads(run_id, text, commit))
+
+
 def _save(path: str, data: dict[str, Any]) -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
+            # dumps, not dump: only the one-shot encoder is the fast C one.
+            fh.write(json.dumps(data, separators=(",", ":")))
         os.replace(tmp, path)
     except OSError:
         # The index is only a cache; a read-only .git still answers queries.

@@ -73,7 +73,8 @@ def main(args: argparse.Namespace) -> int:
         runs = [r for r in runs if (r.get("git") or {}).get("base") == head]
     runs = select(runs, args.where, args.sort, args.limit)
     if args.json:
-        json.dump(runs, sys.stdout, sort_keys=True, default=str)
+        # dumps, not dump: only the one-shot encoder is the fast C one (10x here).
+        sys.stdout.write(json.dumps(runs, sort_keys=True, default=str))
         sys.stdout.write("\n")
     else:
         print_runs(runs)
