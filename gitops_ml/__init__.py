@@ -12,9 +12,11 @@ Public API::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from gitops_ml.version import __version__
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from gitops_ml.api import Run, current_params, load_run, start_run

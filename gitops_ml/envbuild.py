@@ -39,10 +39,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from gitops_ml import environment, gitstore
 from gitops_ml.errors import ENVIRONMENT, EnvironmentProblem, GitopsError
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 MARKER = "gitops-ml-env.json"
 SHIM = "gitops-ml-shim"

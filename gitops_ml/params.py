@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from gitops_ml.errors import UsageError
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
@@ -36,15 +39,31 @@ def _is_json(path: str) -> bool:
     return path.lower().endswith(".json")
 
 
-def load_file(path: Path, shown: str) -> dict[str, Any]:
-    """Read one params/metrics file (YAML or JSON) as a mapping; errors name the file."""
+def load_file(path: Path, shown: str, root: Path | None = None) -> dict[str, Any]:
+    """Read one params/metrics file (YAML or JSON) as a mapping; errors name the file.
+
+    With ``root`` (the repository's work tree), an unchanged file is taken from the
+    parse cache (:mod:`gitops_ml.parsecache`) instead of being parsed again.
+    """
+    cache = None
+    if root is not None:
+        from gitops_ml.parsecache import for_root
+
+        cache = for_root(root)
+        hit = cache.get(path)
+        if hit is not None:
+            return hit
     try:
+        st = path.stat()
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{shown}: cannot read: {exc}") from None
-    return parse_text(text, shown)
+    data = parse_text(text, shown)
+    if cache is not None:
+        cache.put(path, st, data)
+    return data
 
 
 def parse_text(text: str, shown: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def status(rec: dict[str, Any]) -> str:

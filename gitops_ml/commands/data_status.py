@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from gitops_ml import config, gitstore, index
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _changes(old: bytes, new: bytes | None) -> dict[str, list[str]]:
