@@ -51,6 +51,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks side by side with MLflow, DVC and plain git (see bench/README.md)."""
+    """Benchmarks side by side with MLflow, DVC and plain git (see bench/README.md).
+
+    gitops-ml is measured from this session's venv (the project installed, not editable);
+    MLflow and DVC from their own venvs, which bench/run.py makes under bench/.venvs.
+    """
     session.install(".")
-    session.run("python", "bench/run.py", *session.posargs)
+    session.run("python", "bench/run.py", "--use-current", *session.posargs)

@@ -1,0 +1,111 @@
+"""gitops-ml side by side with MLflow, DVC and plain git, in one run.
+
+    python bench/run.py [--quick] [--only NAME...] [--use-current]
+
+Writes bench/results/latest.md and latest.json and prints the table. Peer venvs are made
+under bench/.venvs on first use; fixtures live in bench/.work (rebuilt every run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cases_hash
+import cases_hooks
+import cases_list
+import cases_record
+import cases_startup
+import peers
+import report
+from context import FULL, QUICK, Ctx, log
+from report import Row
+
+CASES: dict[str, tuple[str, Callable[[Ctx], list[Row]]]] = {
+    "run": ("1", cases_record.fig1_run),
+    "log": ("2", cases_record.fig2_log),
+    "list": ("3", cases_list.fig3_list),
+    "startup": ("4", cases_startup.fig4_startup),
+    "hooks": ("6", cases_hooks.fig6_hooks),
+    "hash": ("5", cases_hash.fig5_hash),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, few rounds (smoke test)")
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(CASES),
+        metavar="NAME",
+        help=f"run only these cases: {', '.join(CASES)}",
+    )
+    ap.add_argument(
+        "--use-current",
+        action="store_true",
+        help="measure gitops-ml from this interpreter instead of bench/.venvs/gitops-ml",
+    )
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    ctx = Ctx(
+        sizes=QUICK if args.quick else FULL, quick=args.quick, gm=peers.gitops_ml(args.use_current)
+    )
+    ctx.versions.update(
+        {
+            "gitops-ml": ctx.gm.version,
+            "git": peers.git_version().split()[-1],
+            "python": platform.python_version(),
+        }
+    )
+    rows: list[Row] = []
+    failed: list[str] = []
+    try:
+        for name, (fig, fn) in CASES.items():
+            if args.only and name not in args.only:
+                continue
+            log(f"case {name} (figure {fig})")
+            t = time.perf_counter()
+            try:
+                rows += fn(ctx)
+            except Exception as exc:
+                traceback.print_exc()
+                failed.append(name)
+                rows.append(
+                    Row(
+                        fig,
+                        f"case `{name}`",
+                        "error",
+                        verdict="ERROR",
+                        note=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
+                    )
+                )
+            log(f"case {name}: {time.perf_counter() - t:.0f} s")
+    finally:
+        ctx.close()
+    rows.sort(key=lambda r: r.fig)
+    meta = {
+        "when": report.now(),
+        "machine": report.machine(),
+        "mode": ("quick" if args.quick else "full")
+        + (f", only {' '.join(args.only)}" if args.only else ""),
+        "wall_s": time.perf_counter() - t0,
+        "versions": ctx.versions,
+        "gitops_ml_python": str(ctx.gm.python),
+        "sizes": ctx.sizes.__dict__,
+        "failed_cases": failed,
+    }
+    print(report.write(rows, meta, args.out))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
