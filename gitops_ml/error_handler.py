@@ -10,20 +10,28 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 from gitops_ml.errors import ENVIRONMENT, GitopsError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
-@dataclass
+# Every command and hook passes through here: it imports nothing heavy (traceback,
+# pathlib and dataclasses would add ~10 ms to each start).
+
+
 class Outcome:
-    code: int = 0
+    """The exit code a command ends with."""
+
+    def __init__(self, code: int = 0) -> None:
+        self.code = code
 
 
 def log_path() -> Path:
+    from pathlib import Path
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "gitops-ml" / "gitops-ml.log"
 
@@ -41,6 +49,8 @@ def _log_unexpected(exc: BaseException) -> Path | None:
                 f"### gitops-ml {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
             )
             fh.write(f"argv: {sys.argv!r}\n")
+            import traceback
+
             fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
             fh.write("\n")
     except OSError:
