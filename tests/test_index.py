@@ -1,8 +1,7 @@
-"""The local query index (.git/gitops-ml/index.json) never goes stale."""
+"""The local query index (.git/gitops-ml/index.bin) never goes stale."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ def test_index_refreshes_after_a_plain_git_fetch(project: Path, tmp_path: Path) 
     git(tmp_path, "clone", "-q", str(project), str(other))
     assert cli(other, "run", "-n", "mine", "--", "true").returncode == 0
     assert names(other) == ["mine"]  # index built
-    assert (other / ".git" / "gitops-ml" / "index.json").exists()
+    assert (other / ".git" / "gitops-ml" / "index.bin").exists()
     assert (
         cli(
             project, "run", "-n", "theirs", "-p", "lr=0.3", "--", sys.executable, "train.py"
@@ -50,10 +49,12 @@ def test_index_sees_new_notes_and_survives_deletion_and_damage(project: Path) ->
     )
     [row] = cli_json(project, "runs", "ls")
     assert row["notes"] == [{"type": "tag", "tag": "prod"}]
-    index = project / ".git" / "gitops-ml" / "index.json"
-    index.write_text("{not json")
+    index = project / ".git" / "gitops-ml" / "index.bin"
+    index.write_text("{not an index")
     assert names(project) == ["a"]
-    json.loads(index.read_text())
+    assert index.read_bytes().startswith(b"gitops-ml index ")  # rebuilt
+    index.write_bytes(index.read_bytes()[:-40])  # truncated, as by a full disk
+    assert names(project) == ["a"]
     index.unlink()
     assert names(project) == ["a"]
     assert index.exists()
