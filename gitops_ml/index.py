@@ -1,22 +1,25 @@
-"""The local query index: every run's record (slimmed) and its notes facts.
+"""The local query index: every run's record (slimmed), its notes facts, its JSON text.
 
-Derived state in ``.git/gitops-ml/index.bin``: deleting it loses nothing. Each use
-compares it with one ``for-each-ref`` of ``refs/runs/*`` and the notes ref, and reads only
-what changed (new runs after a ``git fetch``, new notes) in one batched ``cat-file``.
-
-It is stored with :mod:`marshal` (several times faster to load than JSON: 10,000 runs
-are ~13 MB) under a header naming the index and Python versions, and keeps each run's
-``runs ls --json`` text ready, so listing does not encode 10,000 records again.
+Derived state in ``.git/gitops-ml/``: deleting it loses nothing. ``index.bin`` holds the
+run commits, the notes commit they were read at, the facts from the notes and each run's
+``runs ls --json`` text; ``records.bin`` the slimmed records, loaded only when a query
+needs them (``--where``, ``--sort``, a table). Each use compares the index with one
+``for-each-ref`` of ``refs/runs/*`` and the notes ref, and reads only what changed (new
+runs after a ``git fetch``, new notes) in one batched ``cat-file``. Both files are
+:mod:`marshal` data under a header naming the index and Python versions (anything else
+is rebuilt); with the texts kept, listing 10,000 runs as JSON decodes and encodes no
+record at all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import marshal
 import os
 import sys
-from dataclasses import dataclass, field
+from pathlib import Path
 
 from gitops_ml import gitstore, record
 from gitops_ml.errors import GitopsError
@@ -25,21 +28,56 @@ TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
     from typing import Any
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 _MAGIC = (
     f"gitops-ml index {INDEX_VERSION} python {sys.version_info[0]}.{sys.version_info[1]}\n".encode()
 )
 
 
-@dataclass
 class RunIndex:
-    """Runs by id: ``records[id]`` is the slim record, ``facts[id]`` the later notes lines."""
+    """Runs by id: commits, notes facts, JSON texts; ``records`` (slim) loaded on demand."""
 
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)
-    commits: dict[str, str] = field(default_factory=dict)
-    facts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    corrupt: dict[str, str] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
+    def __init__(
+        self,
+        repo: gitstore.Repo,
+        commits: dict[str, str],
+        facts: dict[str, list[dict[str, Any]]],
+        texts: dict[str, str],
+        *,
+        corrupt: dict[str, str] | None = None,
+        records: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self._repo = repo
+        self.commits = commits
+        self.facts = facts
+        self.texts = texts
+        self.corrupt = corrupt or {}
+        self._records = records
+
+    @property
+    def records(self) -> dict[str, dict[str, Any]]:
+        if self._records is None:
+            saved = _read(_records_path(self._repo))
+            if set(saved) >= set(self.commits):
+                self._records = {i: saved[i] for i in self.commits}
+            else:  # the records file is gone or behind: rebuild everything
+                _records_path(self._repo).unlink(missing_ok=True)
+                _path(self._repo).unlink(missing_ok=True)
+                self._records = load(self._repo, quiet=True).records
+        return self._records
+
+    def ids(self) -> list[str]:
+        return sorted(self.commits)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every readable run, oldest first, each with its ``notes`` facts attached."""
+        out = []
+        records = self.records
+        for run_id in sorted(records):
+            rec = dict(records[run_id])
+            rec["notes"] = self.facts.get(run_id, [])
+            out.append(rec)
+        return out
 
     def json_text(self, run_id: str) -> str:
         """The run as ``runs ls --json`` prints it: record, ``notes`` and ``status``."""
@@ -48,21 +86,13 @@ class RunIndex:
             text = self.texts[run_id] = _json_text(self.records[run_id], self.facts.get(run_id, []))
         return text
 
-    def ids(self) -> list[str]:
-        return sorted(self.records)
 
-    def runs(self) -> list[dict[str, Any]]:
-        """Every readable run, oldest first, each with its ``notes`` facts attached."""
-        out = []
-        for run_id in sorted(self.records):
-            rec = dict(self.records[run_id])
-            rec["notes"] = self.facts.get(run_id, [])
-            out.append(rec)
-        return out
+def _path(repo: gitstore.Repo) -> Path:
+    return repo.state_dir / "index.bin"
 
 
-def _path(repo: gitstore.Repo) -> str:
-    return str(repo.state_dir / "index.bin")
+def _records_path(repo: gitstore.Repo) -> Path:
+    return repo.state_dir / "records.bin"
 
 
 def _json_text(rec: dict[str, Any], facts: list[dict[str, Any]]) -> str:
@@ -74,18 +104,20 @@ def _json_text(rec: dict[str, Any], facts: list[dict[str, Any]]) -> str:
     return json.dumps(full, sort_keys=True, default=str)
 
 
-def _read(path: str) -> dict[str, Any]:
+def _read(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = path.read_bytes()
     except OSError:
         return {}
     if not raw.startswith(_MAGIC):
         return {}
+    gc.disable()  # many small containers at once: the cycle collector only slows it down
     try:
         data = marshal.loads(raw[len(_MAGIC) :])
     except (EOFError, ValueError, TypeError):
         return {}
+    finally:
+        gc.enable()
     return data if isinstance(data, dict) else {}
 
 
@@ -103,63 +135,52 @@ def _parse_facts(lines: list[str]) -> list[dict[str, Any]]:
 
 def load(repo: gitstore.Repo, *, quiet: bool = False) -> RunIndex:
     """The index, refreshed against the refs (cheap when nothing changed)."""
-    path = _path(repo)
-    saved = _read(path)
+    saved = _read(_path(repo))
     commits_now = gitstore.list_runs(repo)
     notes_now = gitstore.resolve_ref(repo, gitstore.NOTES_REF) if commits_now else None
     old_commits: dict[str, str] = saved.get("commits", {})
-    records: dict[str, dict[str, Any]] = saved.get("records", {})
-    corrupt: dict[str, str] = {}
-    changed = False
-    stale = [i for i, c in commits_now.items() if old_commits.get(i) != c or i not in records]
-    for gone in set(records) - set(commits_now):
-        records.pop(gone, None)
-        changed = True
     texts: dict[str, str] = saved.get("texts", {})
+    facts: dict[str, list[dict[str, Any]]] = saved.get("facts", {})
+    stale = [i for i, c in commits_now.items() if old_commits.get(i) != c]
+    gone = set(old_commits) - set(commits_now)
+    if not stale and not gone and notes_now == saved.get("notes"):
+        return RunIndex(repo, old_commits, facts, texts)
+    records: dict[str, dict[str, Any]] = {}
+    if old_commits:
+        kept = _read(_records_path(repo))
+        records = {i: r for i, r in kept.items() if old_commits.get(i) == commits_now.get(i)}
+        stale = [i for i in commits_now if i not in records]
+    corrupt: dict[str, str] = {}
+    for run_id in stale:
+        texts.pop(run_id, None)
     if stale:
-        for run_id in stale:
-            texts.pop(run_id, None)
         raw = gitstore.read_run_records(repo, [commits_now[i] for i in stale])
         for run_id, text in zip(stale, raw, strict=True):
             try:
                 records[run_id] = _slim_record(run_id, text, commits_now[run_id])
             except GitopsError as exc:
-                records.pop(run_id, None)
                 corrupt[run_id] = str(exc)
-        changed = True
-    facts: dict[str, list[dict[str, Any]]] = saved.get("facts", {})
-    if notes_now != saved.get("notes") or changed:
-        by_commit = gitstore.notes_of_all(repo) if notes_now else {}
-        new_facts: dict[str, list[dict[str, Any]]] = {}
-        for run_id, commit in commits_now.items():
-            if commit in by_commit:
-                new_facts[run_id] = _parse_facts(by_commit[commit])
-        for run_id in set(facts) | set(new_facts):
-            if facts.get(run_id) != new_facts.get(run_id):
-                texts.pop(run_id, None)
-        facts = new_facts
-        changed = True
+    by_commit = gitstore.notes_of_all(repo) if notes_now else {}
+    new_facts: dict[str, list[dict[str, Any]]] = {}
+    for run_id, commit in commits_now.items():
+        if commit in by_commit:
+            new_facts[run_id] = _parse_facts(by_commit[commit])
+    for run_id in set(facts) | set(new_facts):
+        if facts.get(run_id) != new_facts.get(run_id):
+            texts.pop(run_id, None)
+    facts = new_facts
     commits_ok = {i: c for i, c in commits_now.items() if i in records}
+    texts = {i: t for i, t in texts.items() if i in records}
+    for run_id, rec in records.items():
+        if run_id not in texts:
+            texts[run_id] = _json_text(rec, facts.get(run_id, []))
     if corrupt and not quiet:
         for why in sorted(corrupt.values()):
             print(f"gitops-ml: warning: {why}; skipped", file=sys.stderr)
-    for gone in set(texts) - set(records):
-        texts.pop(gone, None)
-    if changed:
-        for run_id, rec in records.items():
-            if run_id not in texts:
-                texts[run_id] = _json_text(rec, facts.get(run_id, []))
-        _save(
-            path,
-            {
-                "commits": commits_ok,
-                "notes": notes_now,
-                "records": records,
-                "facts": facts,
-                "texts": texts,
-            },
-        )
-    return RunIndex(records=records, commits=commits_ok, facts=facts, corrupt=corrupt, texts=texts)
+    # Corrupt runs are left out of the saved commits, so they are read (and reported) again.
+    _save(_records_path(repo), records)
+    _save(_path(repo), {"commits": commits_ok, "notes": notes_now, "facts": facts, "texts": texts})
+    return RunIndex(repo, commits_ok, facts, texts, corrupt=corrupt, records=records)
 
 
 def _slim_record(run_id: str, text: str | None, commit: str) -> dict[str, Any]:
@@ -177,10 +198,10 @@ def _slim_record(run_id: str, text: str | None, commit: str) -> dict[str, Any]:
     return record.slim(record.loads(run_id, text, commit))
 
 
-def _save(path: str, data: dict[str, Any]) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
+def _save(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
             fh.write(_MAGIC)
             fh.write(marshal.dumps(data))

@@ -71,6 +71,13 @@ def print_runs(runs: list[dict[str, Any]], title: str | None = None) -> None:
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     idx = index.load(repo)
+    if args.json and not (args.where or args.sort or args.here):
+        # The common case needs no record: newest first, texts straight from the index.
+        if args.limit is not None and args.limit < 0:
+            raise UsageError("--limit must be 0 or more")
+        ids = sorted(idx.commits, reverse=True)[: args.limit]
+        sys.stdout.write("[" + ",".join(idx.json_text(i) for i in ids) + "]\n")
+        return 0
     runs = idx.runs()
     if args.here:
         head = gitstore.resolve_ref(repo, "HEAD")
