@@ -11,7 +11,6 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_ml.errors import UsageError
@@ -45,16 +44,27 @@ def hash_file(path: str | os.PathLike[str], size: int | None = None) -> str:
         return str(blake3(fh.read()).hexdigest())
 
 
-@dataclass
 class DataEntry:
     """What a run records about one declared data path or output."""
 
-    path: str
-    hash: str
-    size: int
-    files: int
-    kind: str  # "file" or "dir"
-    manifest: bytes | None = field(default=None, repr=False)
+    __slots__ = ("files", "hash", "kind", "manifest", "path", "size")
+
+    def __init__(
+        self,
+        path: str,
+        hash: str,
+        size: int,
+        files: int,
+        kind: str,
+        *,
+        manifest: bytes | None = None,
+    ) -> None:
+        self.path = path
+        self.hash = hash
+        self.size = size
+        self.files = files
+        self.kind = kind  # "file" or "dir"
+        self.manifest = manifest
 
     def record(self) -> dict[str, Any]:
         return {
@@ -177,4 +187,4 @@ def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
         rows.append(f"{cache.hash(entry.path, est)} {est.st_size} {name}\n")
         total += est.st_size
     manifest = "".join(rows).encode()
-    return DataEntry(rel, hash_bytes(manifest), total, len(rows), "dir", manifest)
+    return DataEntry(rel, hash_bytes(manifest), total, len(rows), "dir", manifest=manifest)

@@ -247,7 +247,7 @@ def _child_env(rec: Mapping[str, Any], built: envbuild.BuiltEnv) -> dict[str, st
 
 def _store_config(snap: config_mod.Config, user: config_mod.Config) -> config_mod.Config:
     """The snapshot's config, with the data remote of today's config when it names one."""
-    return dataclasses.replace(snap, store=user.store or snap.store)
+    return snap.replace(store=user.store or snap.store)
 
 
 def _now_iso() -> str:
