@@ -100,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="build the bundled example project and record runs in it")
     p.add_argument(
-        "dir", nargs="?", default="gitops-ml-demo", help="where to create it (default: %(default)s)"
+        "dir",
+        nargs="?",
+        default=None,
+        help="where to create it (default: a new temporary directory)",
     )
 
     p = sub.add_parser("lineage", help="where a file or hash came from")

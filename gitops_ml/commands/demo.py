@@ -44,7 +44,12 @@ def main(args: argparse.Namespace) -> int:
     from gitops_ml.commands import init, lineage, runs_diff, runs_ls
     from gitops_ml.recorder import RunSpec, run_command
 
-    where = Path(args.dir).resolve()
+    if args.dir is None:
+        import tempfile
+
+        where = Path(tempfile.mkdtemp(prefix="gitops-ml-demo-"))
+    else:
+        where = Path(args.dir).resolve()
     _make_repo(where)
     os.chdir(where)
     init.main(ap.Namespace(hooks=False, pre_commit=False))
@@ -75,5 +80,5 @@ def main(args: argparse.Namespace) -> int:
     runs_diff.main(ap.Namespace(a=worst["id"], b=best["id"], json=False, md=False))
     _section("gitops-ml lineage models/model.json  (the model in the work tree: the last run's)")
     lineage.main(ap.Namespace(target="models/model.json", runs_using=None, json=False))
-    print(f"\nThe demo repository is {where}: try 'cd {args.dir} && git log --notes=gitops-ml'")
+    print(f"\nThe demo repository is {where}: try 'cd {where} && git log --notes=gitops-ml'")
     return 0

@@ -32,3 +32,13 @@ def test_demo_into_a_non_empty_directory_is_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "not empty" in proc.stderr
     assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["keep.txt"]
+
+
+def test_demo_without_a_directory_makes_a_new_one_each_time(tmp_path: Path) -> None:
+    env = {"TMPDIR": str(tmp_path)}
+    first = cli(tmp_path, "demo", env=env, timeout=60)
+    second = cli(tmp_path, "demo", env=env, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    made = sorted(p.name for p in tmp_path.glob("gitops-ml-demo-*"))
+    assert len(made) == 2
