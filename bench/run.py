@@ -22,6 +22,7 @@ import cases_hash
 import cases_hooks
 import cases_list
 import cases_record
+import cases_reproduce
 import cases_startup
 import peers
 import report
@@ -35,6 +36,7 @@ CASES: dict[str, tuple[str, Callable[[Ctx], list[Row]]]] = {
     "startup": ("4", cases_startup.fig4_startup),
     "hooks": ("6", cases_hooks.fig6_hooks),
     "hash": ("5", cases_hash.fig5_hash),
+    "reproduce": ("7", cases_reproduce.fig7_reproduce),
 }
 
 

@@ -97,36 +97,127 @@ def _scan(dirs: list[str]) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def distributions(cache_dir: Path | None = None) -> dict[str, str]:
-    """``{name: version}`` of every installed distribution of this interpreter.
+class Interpreter:
+    """A Python interpreter: where it is, its version and its site-packages folders."""
+
+    __slots__ = ("executable", "implementation", "site_dirs", "version")
+
+    def __init__(
+        self, executable: str, version: str, implementation: str, site_dirs: list[str]
+    ) -> None:
+        self.executable = executable
+        self.version = version
+        self.implementation = implementation
+        self.site_dirs = site_dirs
+
+
+def current_interpreter() -> Interpreter:
+    """The interpreter running gitops-ml."""
+    return Interpreter(
+        sys.executable,
+        "{}.{}.{}".format(*sys.version_info[:3]),
+        sys.implementation.name,
+        _site_dirs(),
+    )
+
+
+_PYTHON_NAME = re.compile(r"^python(\d+(\.\d+)?)?$")
+_QUERY = (
+    "import json, sys; print(json.dumps([sys.executable, '%d.%d.%d' % sys.version_info[:3], "
+    "sys.implementation.name, [p for p in sys.path if p.endswith(('site-packages', "
+    "'dist-packages'))]]))"
+)
+
+
+def command_interpreter(
+    command: list[str] | None, path: str | None, cache_dir: Path | None
+) -> Interpreter:
+    """The Python a run's command runs under: its first word when that is a ``python``
+    executable (looked up on the command's ``PATH``) of another environment than
+    gitops-ml's own (gitops-ml installed with pipx, the project in its venv); else this
+    interpreter. Another interpreter is asked once and remembered by its path and mtime.
+    """
+    import shutil
+
+    here = current_interpreter()
+    if not command or not _PYTHON_NAME.match(os.path.basename(command[0])):
+        return here
+    found = shutil.which(command[0], path=path)
+    if found is None:
+        return here
+    found = os.path.abspath(found)
+    if os.path.dirname(found) == os.path.dirname(os.path.abspath(sys.executable)):
+        return here
+    try:
+        mtime = os.stat(found).st_mtime_ns
+    except OSError:
+        return here
+    cache = cache_dir / "interpreters.json" if cache_dir else None
+    known: dict[str, Any] = {}
+    if cache is not None:
+        try:
+            known = json.loads(cache.read_text())
+        except (OSError, ValueError):
+            known = {}
+    hit = known.get(found)
+    if not (isinstance(hit, list) and len(hit) == 2 and hit[0] == mtime):
+        import subprocess
+
+        try:
+            out = subprocess.run(
+                [found, "-I", "-c", _QUERY], capture_output=True, text=True, timeout=30, check=True
+            ).stdout
+            hit = [mtime, json.loads(out)]
+        except (OSError, subprocess.SubprocessError, ValueError):
+            return here
+        known[found] = hit
+        if cache is not None:
+            _write_json(cache, known)
+    exe, version, impl, dirs = hit[1]
+    return Interpreter(str(exe), str(version), str(impl), [str(d) for d in dirs])
+
+
+def _write_json(path: Path, data: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def distributions(
+    cache_dir: Path | None = None, interpreter: Interpreter | None = None
+) -> dict[str, str]:
+    """``{name: version}`` of every distribution installed for an interpreter (default:
+    this one).
 
     Cached by the interpreter and the modification times of its site-packages
     directories: installing or removing a package changes them.
     """
-    dirs = _site_dirs()
-    stamp: list[Any] = [sys.executable]
-    for d in dirs:
+    interp = interpreter or current_interpreter()
+    stamp: list[Any] = [interp.executable]
+    for d in interp.site_dirs:
         try:
             stamp.append([d, os.stat(d).st_mtime_ns])
         except OSError:
             continue
     cache = cache_dir / "distributions.json" if cache_dir else None
+    saved: dict[str, Any] = {}
     if cache is not None:
         try:
             saved = json.loads(cache.read_text())
-            if saved.get("stamp") == stamp:
-                return dict(saved["dists"])
+            hit = saved.get(interp.executable)
+            if isinstance(hit, dict) and hit.get("stamp") == stamp:
+                return dict(hit["dists"])
         except (OSError, ValueError, KeyError, AttributeError):
-            pass
-    found = _scan(dirs)
+            saved = {}
+    found = _scan(interp.site_dirs)
     if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"stamp": stamp, "dists": found}))
-            os.replace(tmp, cache)
-        except OSError:
-            pass
+        saved = saved if isinstance(saved, dict) else {}
+        saved[interp.executable] = {"stamp": stamp, "dists": found}
+        _write_json(cache, saved)
     return found
 
 
@@ -140,25 +231,29 @@ def find_lockfile(top: Path, configured: str | None) -> str | None:
 
 
 def capture(
-    top: Path, lockfile: str | None, cache_dir: Path | None, allow: list[str]
+    top: Path,
+    lockfile: str | None,
+    cache_dir: Path | None,
+    allow: list[str],
+    interpreter: Interpreter | None = None,
 ) -> dict[str, Any]:
-    """The ``environment`` part of a run record."""
-    dists = distributions(cache_dir)
+    """The ``environment`` part of a run record (of ``interpreter``, default this one)."""
+    interp = interpreter or current_interpreter()
+    dists = distributions(cache_dir, interp)
     lock = lockfile_record(top, lockfile)
     # sys and os.uname() say what the platform module would, without its import cost.
-    py = "{}.{}.{}".format(*sys.version_info[:3])
     uname = os.uname()
     plat = platform_tag()
     return {
-        "python": py,
-        "implementation": sys.implementation.name,
+        "python": interp.version,
+        "implementation": interp.implementation,
         "platform": plat,
         "os": f"{uname.sysname}-{uname.release}",
-        "executable": sys.executable,
+        "executable": interp.executable,
         "distributions": dists,
         "lockfile": lock,
         "variables": safe_env(allow),
-        "fingerprint": fingerprint(py, plat, lock, dists),
+        "fingerprint": fingerprint(interp.version, plat, lock, dists),
     }
 
 

@@ -142,6 +142,7 @@ class ActiveRun:
         self.snapshot: gitstore.Snapshot | None = None
         self._before: dict[str, object] = {}  # metrics/outputs as they were before the command
         self._params_lock: Path | None = None
+        self._executed = False  # the command ran as a child (not the Python API in-process)
 
     # ------------------------------------------------------------ begin
 
@@ -254,6 +255,7 @@ class ActiveRun:
         """Run the command with stdout/stderr passed through; return its exit code."""
         command = self.spec.command
         assert command
+        self._executed = True
         try:
             proc = subprocess.Popen(command, cwd=self.cwd, env=self.child_env())
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
@@ -352,8 +354,17 @@ class ActiveRun:
             if replay is not None and replay.environment is not None:
                 env = replay.environment
             else:
+                interp = (
+                    environment.command_interpreter(
+                        self.spec.command,
+                        self.spec.extra_env.get("PATH", os.environ.get("PATH")),
+                        self.repo.state_dir,
+                    )
+                    if self._executed
+                    else None
+                )
                 env = environment.capture(
-                    self.root, self.cfg.lockfile, self.repo.state_dir, self.cfg.env
+                    self.root, self.cfg.lockfile, self.repo.state_dir, self.cfg.env, interp
                 )
             rec: dict[str, Any] = {
                 "schema": record.SCHEMA_VERSION,

@@ -268,3 +268,25 @@ def test_ctrl_c_of_an_isolated_run_records_it_and_removes_the_worktree(project: 
     assert record(project, run_id)["exit_code"] == 130
     assert git(project, "worktree", "list", "--porcelain").count("worktree ") == 1
     fsck_clean(project)
+
+
+def test_the_environment_recorded_is_the_commands_python(tmp_path: Path) -> None:
+    """gitops-ml installed in one environment (pipx), the project in another (its venv):
+    the record describes the Python the command ran under, not gitops-ml's."""
+    import venv
+
+    project = make_project(tmp_path / "p")
+    other = tmp_path / "projvenv"
+    venv.EnvBuilder(with_pip=False).create(other)
+    site = next((other / "lib").glob("python*/site-packages"))
+    (site / "onlyhere-1.2.3.dist-info").mkdir()
+    (site / "onlyhere-1.2.3.dist-info" / "METADATA").write_text("Name: onlyhere\nVersion: 1.2.3\n")
+    path = f"{other / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    proc = cli(project, "run", "--json", "--", "python", "-c", "pass", env={"PATH": path})
+    assert proc.returncode == 0, proc.stderr
+    env = json.loads(proc.stdout)["environment"]
+    assert env["executable"].startswith(str(other))
+    assert env["distributions"] == {"onlyhere": "1.2.3"}
+    # gitops-ml's own interpreter is what a command of another kind runs under.
+    mine = cli(project, "run", "--json", "--", "true")
+    assert "pyyaml" in json.loads(mine.stdout)["environment"]["distributions"]
