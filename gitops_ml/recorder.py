@@ -607,10 +607,16 @@ def recover_interrupted(repo: gitstore.Repo) -> None:
             owner_file.unlink(missing_ok=True)
 
 
-def run_command(spec: RunSpec, cwd: str | None = None) -> tuple[int, dict[str, Any]]:
+def run_command(
+    spec: RunSpec,
+    cwd: str | None = None,
+    *,
+    repo: gitstore.Repo | None = None,
+    cfg: config_mod.Config | None = None,
+) -> tuple[int, dict[str, Any]]:
     """Record ``spec.command`` as a run: returns (the command's exit code, the record)."""
-    repo = gitstore.open_repo(cwd)
-    cfg = config_mod.load(repo.top)
+    repo = repo or gitstore.open_repo(cwd)
+    cfg = cfg or config_mod.load(repo.top)
     active = ActiveRun(repo, cfg, spec)
     try:
         active.begin()

@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def print_json(value: Any) -> None:
+    """``--json`` output: indented, keys sorted, anything unusual as text."""
+    sys.stdout.write(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
 def fmt(value: Any) -> str:
     """A value as a short cell: floats to 6 significant digits, None as '-'."""
     if value is None:

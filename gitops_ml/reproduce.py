@@ -329,14 +329,7 @@ def reproduce(
         )
         t = time.monotonic()
         log(f"running {' '.join(spec.command or [])} (in {cwd})")
-        active = recorder.ActiveRun(repo, cfg, spec)
-        try:
-            active.begin()
-        except BaseException:
-            active.abort()
-            raise
-        code = active.execute()
-        new = active.finish(code)
+        code, new = recorder.run_command(spec, repo=repo, cfg=cfg)
         timings["run"] = time.monotonic() - t
 
         tols = tolerances(tolerance_flags, user_cfg.tolerances, snap_cfg.tolerances)

@@ -12,6 +12,7 @@ import sys
 
 from gitops_ml import gitstore, index, lineage, runstatus
 from gitops_ml.errors import UsageError
+from gitops_ml.report import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -60,14 +61,9 @@ def main(args: argparse.Namespace) -> int:
     if args.runs_using:
         found = lineage.consumers(runs, digest)
         if args.json:
-            json.dump(
-                {"hash": digest, "path": rel, "runs": [lineage.provenance(r) for r in found]},
-                sys.stdout,
-                indent=2,
-                sort_keys=True,
-                default=str,
+            print_json(
+                {"hash": digest, "path": rel, "runs": [lineage.provenance(r) for r in found]}
             )
-            sys.stdout.write("\n")
         elif not found:
             print(f"no recorded run used {rel or digest} ({digest[:16]})")
         else:
@@ -79,14 +75,9 @@ def main(args: argparse.Namespace) -> int:
         return 0
     found = lineage.producers(runs, digest)
     if args.json:
-        json.dump(
-            {"hash": digest, "path": rel, "produced_by": [lineage.provenance(r) for r in found]},
-            sys.stdout,
-            indent=2,
-            sort_keys=True,
-            default=str,
+        print_json(
+            {"hash": digest, "path": rel, "produced_by": [lineage.provenance(r) for r in found]}
         )
-        sys.stdout.write("\n")
         return 0 if found else 1
     if not found:
         print(

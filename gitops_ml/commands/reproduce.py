@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Iterator
 
 from gitops_ml import gitstore
+from gitops_ml.report import print_json
 from gitops_ml.reproduce import Verdict, reproduce
 
 HEADERS = ("metric", "expected", "got", "delta", "tolerance", "ok")
@@ -97,8 +97,7 @@ def main(args: argparse.Namespace) -> int:
     failed = not verdict.ok if args.verify else verdict.exit_code != (verdict.expected_exit or 0)
     code = 1 if failed else 0
     if args.json:
-        json.dump(verdict.as_dict(), sys.stdout, indent=2, sort_keys=True, default=str)
-        sys.stdout.write("\n")
+        print_json(verdict.as_dict())
         return code
     if args.md:
         lines = [f"**{_headline(verdict)}**", "", md_table(HEADERS, rows(verdict))]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from gitops_ml.errors import UsageError
 from gitops_ml.params import parse_assignment
 from gitops_ml.recorder import RunSpec, run_command
+from gitops_ml.report import print_json
 
 
 def main(args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def main(args: argparse.Namespace) -> int:
     )
     code, rec = run_command(spec)
     if args.json:
-        print(json.dumps(rec, indent=2, sort_keys=True, default=str))
+        print_json(rec)
     else:
         metrics = ", ".join(f"{k}={v}" for k, v in rec["metrics"].items())
         status = "ok" if code == 0 else f"exit {code}"

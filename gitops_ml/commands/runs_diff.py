@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from gitops_ml import gitstore, index
+from gitops_ml.report import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -137,8 +137,7 @@ def main(args: argparse.Namespace) -> int:
     b = index.full_record(repo, args.b)
     d = compare(repo, a, b)
     if args.json:
-        json.dump(d, sys.stdout, indent=2, sort_keys=True, default=str)
-        sys.stdout.write("\n")
+        print_json(d)
     elif args.md:
         sys.stdout.write(render_md(d))
     else:

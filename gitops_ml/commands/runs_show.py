@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 
 from gitops_ml import gitstore, index, runstatus
+from gitops_ml.report import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -56,8 +56,7 @@ def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     rec = index.full_record(repo, args.run)
     if args.json:
-        json.dump(rec, sys.stdout, indent=2, sort_keys=True, default=str)
-        sys.stdout.write("\n")
+        print_json(rec)
     else:
         print(render(rec))
     return 0

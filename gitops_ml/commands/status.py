@@ -14,6 +14,7 @@ import re
 from collections import Counter
 
 from gitops_ml import config, git, gitstore, index, runstatus
+from gitops_ml.report import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     page = gather(repo)
     if args.json:
-        print(json.dumps(page, indent=2, sort_keys=True, default=str))
+        print_json(page)
     else:
         _print(page)
     return 0
