@@ -1,4 +1,6 @@
-"""Where the shipped templates are (inside the wheel, or ``templates/`` in a checkout)."""
+"""Where the shipped templates are: ``gitops_ml/templates`` inside an installed wheel (the
+build maps the top-level ``templates/`` there), or ``templates/`` beside the package in a
+source checkout (an editable install)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ from pathlib import Path
 
 def template_dir() -> Path:
     """The directory holding ``gitops-ml.yaml``, ``example/`` and the other templates."""
-    from importlib.resources import files
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "gitops-ml.yaml").is_file():
+            return candidate
+    from gitops_ml.errors import EnvironmentProblem
 
-    try:
-        path = Path(str(files("gitops_ml.templates")))
-        if (path / "gitops-ml.yaml").exists():
-            return path
-    except (ModuleNotFoundError, TypeError, NotADirectoryError, ValueError):
-        pass
-    return Path(__file__).resolve().parent.parent / "templates"
+    raise EnvironmentProblem(
+        f"gitops-ml's templates are missing beside {here}: reinstall gitops-ml"
+    )

@@ -24,7 +24,12 @@ GRID: dict[str, list[float]] = {"lr": [0.01, 0.3], "epochs": [2, 20]}
 def _make_repo(where: Path) -> None:
     if where.exists() and any(where.iterdir()):
         raise UsageError(f"{where}: exists and is not empty; pick another directory")
-    shutil.copytree(template_dir() / "example", where, dirs_exist_ok=True)
+    shutil.copytree(
+        template_dir() / "example",
+        where,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     (where / "dot-gitignore").rename(where / ".gitignore")
     git.run(["init", "-q"], where)
     if git.run(["var", "GIT_AUTHOR_IDENT"], where, check=False).returncode != 0:
