@@ -483,15 +483,49 @@ def write_run(
     Returns the run commit id.
     """
     ref = RUNS_PREFIX + run_id
-    cat = shared_cat(repo)
     run_commit = write_object(
         repo, "commit", _commit_bytes(tree, [parent] if parent else [], ident, when, message)
     )
     lines = {run_commit if t == "@run" else t: line for t, line in note_lines.items()}
+    _notes_transaction(
+        repo,
+        lines,
+        f"gitops-ml: run {run_id}\n",
+        ident,
+        create=(ref, run_commit),
+        retries=retries,
+    )
+    _maybe_gc(repo)
+    return run_commit
+
+
+def append_notes(
+    repo: Repo, note_lines: Mapping[str, str], message: str, retries: int = 200
+) -> str:
+    """Append JSON lines to the notes of existing commits (compare-and-swap, retried)."""
+    return _notes_transaction(repo, note_lines, message, identity(repo), retries=retries)
+
+
+def _notes_transaction(
+    repo: Repo,
+    lines: Mapping[str, str],
+    message: str,
+    ident: tuple[str, str],
+    *,
+    create: tuple[str, str] | None = None,
+    retries: int = 200,
+) -> str:
+    """Append ``lines`` to the notes (and create the ref ``create`` = (ref, commit), if
+    given) in one ``update-ref`` transaction: a compare-and-swap on the notes ref, retried
+    while other writers win. Returns the new notes commit ("" when there were no lines)."""
+    cat = shared_cat(repo)
     for attempt in range(retries):
         # A retry re-reads the ref with a new process: never trust a cached value twice.
         notes_old = _current_ref(cat, NOTES_REF) if attempt == 0 else resolve_ref(repo, NOTES_REF)
-        tx = f"start\ncreate {ref} {run_commit}\n"
+        tx = "start\n"
+        if create:
+            tx += f"create {create[0]} {create[1]}\n"
+        notes_new = ""
         if lines:
             notes_new = _notes_commit(
                 repo,
@@ -500,43 +534,15 @@ def write_run(
                 note_lines=lines,
                 ident=ident,
                 when=time.time(),
-                message=f"gitops-ml: run {run_id}\n",
+                message=message,
             )
             tx += f"update {NOTES_REF} {notes_new} {notes_old or ZERO}\n"
         tx += "prepare\ncommit\n"
         done = git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False)
         if done.returncode == 0:
-            _maybe_gc(repo)
-            return run_commit
-        if resolve_ref(repo, ref) is not None:
-            raise GitopsError(f"run {run_id} already exists", 2)
-        time.sleep(min(0.002 * (attempt + 1), 0.05))
-    raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
-
-
-def append_notes(
-    repo: Repo, note_lines: Mapping[str, str], message: str, retries: int = 200
-) -> str:
-    """Append JSON lines to the notes of existing commits (compare-and-swap, retried)."""
-    ident = identity(repo)
-    cat = shared_cat(repo)
-    for attempt in range(retries):
-        notes_old = _current_ref(cat, NOTES_REF) if attempt == 0 else resolve_ref(repo, NOTES_REF)
-        new = _notes_commit(
-            repo,
-            cat,
-            notes_old=notes_old,
-            note_lines=note_lines,
-            ident=ident,
-            when=time.time(),
-            message=message,
-        )
-        tx = f"start\nupdate {NOTES_REF} {new} {notes_old or ZERO}\nprepare\ncommit\n"
-        if (
-            git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode
-            == 0
-        ):
-            return new
+            return notes_new
+        if create and resolve_ref(repo, create[0]) is not None:
+            raise GitopsError(f"{create[0]} already exists", 2)
         time.sleep(min(0.002 * (attempt + 1), 0.05))
     raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
 
