@@ -20,7 +20,31 @@ from gitops_ml.version import __version__
 MARKER = "# gitops-ml-hook"
 GIT_HOOKS = ("pre-commit", "post-commit", "pre-push", "post-merge", "post-checkout")
 PRE_COMMIT_FILE = ".pre-commit-config.yaml"
-PRE_COMMIT_REPO = "https://github.com/gitops-ml/gitops-ml"
+# The hooks as `repo: local` entries running the installed console scripts: what
+# `init --pre-commit` writes unless told which gitops-ml repository to install them from.
+# The same fields as .pre-commit-hooks.yaml (a test keeps the two equal).
+LOCAL_HOOKS: dict[str, dict[str, object]] = {
+    "gitops-ml-check-config": {
+        "name": "gitops-ml config and params files",
+        "files": r"\.(ya?ml|json)$",
+    },
+    "gitops-ml-no-data-in-git": {"name": "gitops-ml no data in git"},
+    "gitops-ml-link-commit": {
+        "name": "gitops-ml link commit to runs",
+        "always_run": True,
+        "pass_filenames": False,
+    },
+    "gitops-ml-push-runs": {
+        "name": "gitops-ml push runs",
+        "always_run": True,
+        "pass_filenames": False,
+    },
+    "gitops-ml-fetch-runs": {
+        "name": "gitops-ml fetch runs",
+        "always_run": True,
+        "pass_filenames": False,
+    },
+}
 # hook id -> stages, as in .pre-commit-hooks.yaml
 HOOK_STAGES = {
     "gitops-ml-check-config": ("pre-commit",),
@@ -132,12 +156,31 @@ def install_git_hooks(repo: gitstore.Repo) -> list[str]:
 # ---------------------------------------------------------------- pre-commit
 
 
-def pre_commit_entry(indent: str = "  ", url: str = PRE_COMMIT_REPO, rev: str | None = None) -> str:
-    """Our ``repos:`` item, its dash at ``indent``."""
+def _yaml_scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"'{value}'" if isinstance(value, str) and "\\" in value else str(value)
+
+
+def pre_commit_entry(indent: str = "  ", url: str | None = None, rev: str | None = None) -> str:
+    """Our ``repos:`` item, its dash at ``indent``: the gitops-ml repository ``url`` at
+    ``rev`` (default ``v<version>``), or without a url ``repo: local`` hooks that run the
+    installed ``gitops-ml-*`` commands (``language: system``)."""
     inner = indent + "  "
-    lines = [f"{indent}- repo: {url}", f"{inner}rev: {rev or 'v' + __version__}", f"{inner}hooks:"]
+    if url:
+        lines = [
+            f"{indent}- repo: {url}",
+            f"{inner}rev: {rev or 'v' + __version__}",
+            f"{inner}hooks:",
+        ]
+    else:
+        lines = [f"{indent}- repo: local", f"{inner}hooks:"]
     for hook_id, stages in HOOK_STAGES.items():
         lines.append(f"{inner}  - id: {hook_id}")
+        if not url:
+            lines.append(f"{inner}    entry: {hook_id}")
+            lines.append(f"{inner}    language: system")
+            lines += [f"{inner}    {k}: {_yaml_scalar(v)}" for k, v in LOCAL_HOOKS[hook_id].items()]
         lines.append(f"{inner}    stages: [{', '.join(stages)}]")
     return "\n".join(lines) + "\n"
 
@@ -146,13 +189,13 @@ def _install_types() -> str:
     return f"default_install_hook_types: [{', '.join(GIT_HOOKS)}]"
 
 
-def _ours(repos: object, url: str) -> bool:
+def _ours(repos: object, url: str | None) -> bool:
     if not isinstance(repos, list):
         return False
     for item in repos:
         if not isinstance(item, dict):
             continue
-        if item.get("repo") == url:
+        if url and item.get("repo") == url:
             return True
         for hook in item.get("hooks") or []:
             if isinstance(hook, dict) and str(hook.get("id", "")) in HOOK_STAGES:
@@ -169,7 +212,7 @@ def _parse(text: str) -> dict[str, object]:
         raise UsageError(f"{exc}; fix it, then run 'gitops-ml init --pre-commit' again") from None
 
 
-def _add_repo(text: str, url: str, rev: str | None) -> str:
+def _add_repo(text: str, url: str | None, rev: str | None) -> str:
     """``text`` with our entry added to its ``repos:`` list, everything else kept."""
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
@@ -195,7 +238,7 @@ def _add_repo(text: str, url: str, rev: str | None) -> str:
 
 
 def write_pre_commit_config(
-    repo: gitstore.Repo, url: str = PRE_COMMIT_REPO, rev: str | None = None
+    repo: gitstore.Repo, url: str | None = None, rev: str | None = None
 ) -> list[str]:
     """Write or extend ``.pre-commit-config.yaml``; returns one line per change."""
     path = repo.top / PRE_COMMIT_FILE

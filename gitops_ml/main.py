@@ -49,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pre-commit-repo",
         metavar="URL",
-        help="the gitops-ml repository that .pre-commit-config.yaml names (default: %(default)s)",
-        default="https://github.com/gitops-ml/gitops-ml",
+        help="install the hooks from this gitops-ml repository (default: 'repo: local' hooks "
+        "running the installed gitops-ml commands)",
+        default=None,
     )
     p.add_argument(
         "--pre-commit-rev", metavar="REV", help="the tag or commit to pin (default: v<version>)"

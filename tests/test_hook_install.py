@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -121,7 +123,7 @@ def test_pre_commit_config_written_then_unchanged(project: Path) -> None:
     assert cfg["default_install_hook_types"] == list(GIT_HOOKS)
     (entry,) = cfg["repos"]
     assert {h["id"]: tuple(h["stages"]) for h in entry["hooks"]} == HOOK_STAGES
-    assert entry["rev"].startswith("v")
+    assert entry["repo"] == "local"  # the installed commands: no repository URL to guess
     before = (project / ".pre-commit-config.yaml").read_text()
     assert _init(project, "--pre-commit") == ["gitops-ml init: already configured, nothing changed"]
     assert (project / ".pre-commit-config.yaml").read_text() == before
@@ -151,3 +153,49 @@ def test_pre_commit_config_empty_list_and_bad_yaml(project: Path) -> None:
     proc = cli(project, "init", "--pre-commit")
     assert proc.returncode == 2
     assert proc.stderr.startswith("gitops-ml: error: .pre-commit-config.yaml:3: not valid YAML")
+
+
+def test_pre_commit_config_naming_a_gitops_ml_repository(project: Path) -> None:
+    url = "https://git.example.com/ml/gitops-ml"
+    proc = cli(
+        project, "init", "--pre-commit", "--pre-commit-repo", url, "--pre-commit-rev", "v9.9"
+    )
+    assert proc.returncode == 0, proc.stderr
+    (entry,) = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+    assert entry["repo"] == url and entry["rev"] == "v9.9"
+    assert {h["id"]: tuple(h["stages"]) for h in entry["hooks"]} == HOOK_STAGES
+
+
+def test_local_hooks_match_the_hook_repository_definitions() -> None:
+    from gitops_ml.hook_install import LOCAL_HOOKS
+
+    shipped = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(shipped) == set(LOCAL_HOOKS) == set(HOOK_STAGES)
+    for hook_id, fields in LOCAL_HOOKS.items():
+        hook = shipped[hook_id]
+        assert hook["entry"] == hook_id
+        assert tuple(hook["stages"]) == HOOK_STAGES[hook_id]
+        for key in ("name", "files", "always_run", "pass_filenames"):
+            assert fields.get(key) == hook.get(key), (hook_id, key)
+
+
+def test_local_hooks_run_under_the_real_pre_commit(project: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    _init(project, "--pre-commit")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pc-home"), PRE_COMMIT_COLOR="never")
+
+    def pc(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    assert pc("run", "--all-files").returncode == 0
+    write(project / "gitops-ml.yaml", "params: params.json\nbogus: 1\n")
+    failed = pc("run", "--all-files")
+    assert failed.returncode == 1
+    assert "gitops-ml.yaml:2: unknown key 'bogus'" in failed.stdout

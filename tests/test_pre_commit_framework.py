@@ -87,12 +87,8 @@ def user_repo(
     monkeypatch.setenv("PRE_COMMIT_HOME", str(home))
     monkeypatch.setenv("PRE_COMMIT_COLOR", "never")
     repo = make_project(tmp_path / "user", config=CONFIG)
-    assert cli(repo, "init", "--pre-commit").returncode == 0
-    path = repo / ".pre-commit-config.yaml"
-    text = path.read_text()
-    text = text.replace("https://github.com/gitops-ml/gitops-ml", str(src))
-    text = text.replace("rev: v0.1.0", f"rev: {rev}")
-    path.write_text(text)
+    proc = cli(repo, "init", "--pre-commit", "--pre-commit-repo", str(src), "--pre-commit-rev", rev)
+    assert proc.returncode == 0, proc.stderr
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "pre-commit config")
     proc = _pc(repo, "install")
