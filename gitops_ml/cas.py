@@ -6,13 +6,13 @@ read is verified against its name before the bytes are used.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
+import time
 from pathlib import Path
 
 from gitops_ml.errors import GitopsError
-from gitops_ml.hashing import hash_bytes, hash_file
+from gitops_ml.hashing import hash_bytes
 
 
 class CorruptObject(GitopsError):
@@ -64,14 +64,17 @@ class LocalStore:
     def _missing(self, digest: str) -> GitopsError:
         return GitopsError(f"object {digest} is not in the local cache {self.root}", 3)
 
-    def quarantine(self, digest: str) -> None:
-        """Move a corrupt object out of the cache (to ``.git/gitops-ml/corrupt/``), so the
-        next pull fetches a good copy instead of failing on it again."""
+    def quarantine(self, digest: str) -> Path:
+        """Move a corrupt object out of the cache (to ``.git/gitops-ml/corrupt/``, kept for
+        inspection), so the next pull fetches a good copy instead of failing on it again."""
         src = self.path(digest)
-        dest = self.root.parent / "corrupt" / f"{digest}.{os.getpid()}"
+        dest = self.root.parent / "corrupt" / f"{digest}.{int(time.time())}"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
+        try:
             os.replace(src, dest)
+        except OSError:
+            src.unlink(missing_ok=True)
+        return dest
 
     def read_bytes(self, digest: str) -> bytes:
         """An object's bytes, verified (a corrupt one is quarantined and raises)."""
@@ -83,21 +86,3 @@ class LocalStore:
             self.quarantine(digest)
             raise CorruptObject(digest, str(self.root))
         return data
-
-    def verify(self, digest: str) -> bool:
-        p = self.path(digest)
-        return p.exists() and hash_file(p) == digest
-
-    def restore(self, digest: str, dest: Path) -> None:
-        """Copy an object to ``dest`` atomically, after checking its hash."""
-        src = self.path(digest)
-        if not src.exists():
-            raise self._missing(digest)
-        if hash_file(src) != digest:
-            self.quarantine(digest)
-            raise CorruptObject(digest, str(self.root))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.gitops-ml.tmp")
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)

@@ -26,7 +26,6 @@ import shutil
 import stat
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -362,14 +361,7 @@ class Objects:
 
     def quarantine(self, digest: str) -> Path:
         """Move a corrupt local object out of the cache (kept for inspection)."""
-        src = self.local.path(digest)
-        q = self.repo.state_dir / "corrupt" / f"{digest}.{int(time.time())}"
-        q.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(src, q)
-        except OSError:
-            src.unlink(missing_ok=True)
-        return q
+        return self.local.quarantine(digest)
 
     def _recover(self, digest: str, label: str, got: str) -> None:
         """The local copy is corrupt: move it aside, fetch a good one or raise."""

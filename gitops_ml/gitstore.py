@@ -672,12 +672,6 @@ def make_commit(repo: Repo, tree: str, parent: str | None, message: str) -> str:
     return git.out(args, repo.top)
 
 
-def iter_lines(text: str) -> Iterator[str]:
-    for line in text.splitlines():
-        if line.strip():
-            yield line
-
-
 # ---------------------------------------------------------------- sync helpers (remote.py)
 
 

@@ -66,9 +66,6 @@ class RunIndex:
                 self._records = load(self._repo, quiet=True).records
         return self._records
 
-    def ids(self) -> list[str]:
-        return sorted(self.commits)
-
     def runs(self) -> list[dict[str, Any]]:
         """Every readable run, oldest first, each with its ``notes`` facts attached."""
         out = []

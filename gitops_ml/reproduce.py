@@ -181,10 +181,6 @@ class Verdict:
     worktree: str | None
     timings: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def metrics_ok(self) -> bool:
-        return all(c.ok for c in self.metrics)
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "run": self.run,

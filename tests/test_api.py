@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.conftest import cli_json, git, run_ids, write
+from tests.conftest import cli, cli_json, git, run_ids, write
 
 SCRIPT = textwrap.dedent(
     """\
@@ -81,3 +81,22 @@ def test_log_outside_a_run_is_a_clear_error(project: Path) -> None:
     proc = subprocess.run([sys.executable, "bad.py"], cwd=project, capture_output=True, text=True)
     assert proc.returncode == 1 and "outside 'with start_run()" in proc.stderr
     assert run_ids(project) == []
+
+
+def test_seeds_and_tags_logged_from_python(project: Path) -> None:
+    write(
+        project / "seeded.py",
+        "import gitops_ml\n"
+        "with gitops_ml.start_run(params={'lr': 0.2}, tags=['api']) as run:\n"
+        "    run.log_seeds(numpy=42, torch=7)\n"
+        "    run.set_tags('seeded')\n",
+    )
+    proc = subprocess.run(
+        [sys.executable, "seeded.py"], cwd=project, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    [run_id] = run_ids(project)
+    rec = json.loads(cli(project, "runs", "show", run_id, "--json").stdout)
+    assert rec["seeds"] == {"seed": 1, "numpy": 42, "torch": 7}  # params.json has seed: 1
+    assert rec["tags"] == ["api", "seeded"]
+    assert rec["params"]["lr"] == 0.2
