@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
-from gitops_ml.errors import UsageError
+from gitops_ml.core.errors import UsageError
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class Run:
         name: str | None = None,
         tags: list[str] | None = None,
     ) -> None:
-        from gitops_ml import recorder
+        from gitops_ml.runs import recorder
 
         self._side = os.environ.get(recorder.ENV_RUN_FILE)
         self._active: recorder.ActiveRun | None = None
@@ -45,7 +45,8 @@ class Run:
         return self._side is not None
 
     def __enter__(self) -> Run:
-        from gitops_ml import config, gitstore, recorder
+        from gitops_ml.core import config, gitstore
+        from gitops_ml.runs import recorder
 
         if self._side is not None:
             self._emit({"params": self._initial, "tags": self._tags})
@@ -106,9 +107,10 @@ class Run:
 
     def log_artifact(self, path: str | os.PathLike[str]) -> dict[str, Any]:
         """Hash a file into the local content store and record it with the run."""
-        from gitops_ml import gitstore, recorder
-        from gitops_ml.cas import LocalStore
-        from gitops_ml.hashing import HashCache, hash_path
+        from gitops_ml.core import gitstore
+        from gitops_ml.core.hashing import HashCache, hash_path
+        from gitops_ml.data.cache import LocalStore
+        from gitops_ml.runs import recorder
 
         root = Path(os.environ.get(recorder.ENV_RUN_ROOT) or gitstore.open_repo().top)
         full = Path(path).resolve()
@@ -133,7 +135,7 @@ def start_run(
 
 def current_params() -> dict[str, Any]:
     """The params of the run this process belongs to (set by ``gitops-ml run``), else {}."""
-    from gitops_ml import recorder
+    from gitops_ml.runs import recorder
 
     raw = os.environ.get(recorder.ENV_PARAMS)
     return dict(json.loads(raw)) if raw else {}
@@ -141,6 +143,7 @@ def current_params() -> dict[str, Any]:
 
 def load_run(run: str, repo: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """The full record of a run by id or unique prefix."""
-    from gitops_ml import gitstore, index
+    from gitops_ml.core import gitstore
+    from gitops_ml.runs import index
 
     return index.full_record(gitstore.open_repo(repo), run)

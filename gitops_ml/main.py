@@ -179,7 +179,7 @@ def _glue_dash_values(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from gitops_ml.error_handler import handle_errors
+    from gitops_ml.ui.error_handler import handle_errors
 
     parser = build_parser()
     args = parser.parse_args(_glue_dash_values(sys.argv[1:] if argv is None else argv))
@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 os.chdir(args.directory)
             except OSError as exc:
-                from gitops_ml.errors import UsageError
+                from gitops_ml.core.errors import UsageError
 
                 raise UsageError(f"-C {args.directory}: {exc.strerror}") from None
         module = importlib.import_module(f"gitops_ml.commands.{name}")

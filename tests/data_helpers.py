@@ -95,7 +95,7 @@ def corrupt(path: Path) -> None:
 
 def write_hostile_run(repo: Path, data: list[dict[str, Any]]) -> str:
     """Record a run whose data entries are given verbatim (as a hostile peer could)."""
-    from gitops_ml import gitstore, ids, record
+    from gitops_ml.core import gitstore, ids, record
 
     r = gitstore.open_repo(repo)
     head = git(repo, "rev-parse", "HEAD").strip()

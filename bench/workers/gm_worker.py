@@ -1,7 +1,7 @@
 """gitops-ml side of figures 2, 3 and 5, run with the gitops-ml interpreter (see proto.py).
 
 Logging uses the public API exactly as a training script would; hashing calls
-``gitops_ml.hashing`` next to raw ``blake3`` so both read the same page-cached bytes.
+``gitops_ml.core.hashing`` next to raw ``blake3`` so both read the same page-cached bytes.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def log(n: int) -> list[float]:
 
 
 def list_runs(reps: int) -> dict[str, Any]:
-    from gitops_ml import gitstore, index
+    from gitops_ml.core import gitstore
+    from gitops_ml.runs import index
 
     times, rows = [], 0
     for _ in range(reps):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitops_ml import config, gitstore, index
-from gitops_ml.errors import UsageError
+from gitops_ml.core import config, gitstore
+from gitops_ml.core.errors import UsageError
+from gitops_ml.runs import index
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ def _pick_run(repo: gitstore.Repo, prefix: str | None) -> dict[str, Any]:
 
 def _keep_local_changes(repo: gitstore.Repo, entries: list[dict[str, Any]]) -> dict[str, str]:
     """Cache the current content of paths about to be overwritten: ``path -> hash``."""
-    from gitops_ml.cas import LocalStore
-    from gitops_ml.hashing import HashCache, hash_path
-    from gitops_ml.recorder import store_entry
+    from gitops_ml.core.hashing import HashCache, hash_path
+    from gitops_ml.data.cache import LocalStore
+    from gitops_ml.runs.recorder import store_entry
 
     cache = HashCache(repo.state_dir / "hashcache.json")
     store = LocalStore(repo.state_dir)
@@ -49,7 +50,7 @@ def _keep_local_changes(repo: gitstore.Repo, entries: list[dict[str, Any]]) -> d
 
 
 def main(args: argparse.Namespace) -> int:
-    from gitops_ml import datasync
+    from gitops_ml.data import store
 
     repo = gitstore.open_repo()
     cfg = config.load(repo.top)
@@ -57,7 +58,7 @@ def main(args: argparse.Namespace) -> int:
     declared = set(cfg.data) | (set(cfg.outputs) if args.outputs else set())
     wanted = list(rec.get("data") or []) + (list(rec.get("outputs") or []) if args.outputs else [])
     for entry in wanted:  # refuse a hostile record before anything else
-        datasync.check_rel(str(entry.get("path")), "record entry")
+        store.check_rel(str(entry.get("path")), "record entry")
     entries = []
     for entry in wanted:
         if entry.get("path") in declared:
@@ -72,7 +73,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"run {rec['id']}: nothing to restore")
         return 0
     kept = _keep_local_changes(repo, entries)
-    written = datasync.restore_entries(repo, cfg, entries, repo.top)
+    written = store.restore_entries(repo, cfg, entries, repo.top)
     for path, digest in kept.items():
         print(
             f"gitops-ml: {path}: local changes overwritten to match the run; the previous "

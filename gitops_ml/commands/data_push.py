@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from gitops_ml import config, gitstore, index
-from gitops_ml.errors import UsageError
+from gitops_ml.core import config, gitstore
+from gitops_ml.core.errors import UsageError
+from gitops_ml.runs import index
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -25,20 +26,20 @@ def run_entries(rec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from gitops_ml import datasync
-    from gitops_ml.cas import LocalStore
+    from gitops_ml.data import store
+    from gitops_ml.data.cache import LocalStore
 
     repo = gitstore.open_repo()
     cfg = config.load(repo.top)
-    remote = datasync.remote_store(cfg, repo.top)
+    remote = store.remote_store(cfg, repo.top)
     if remote is None:
         raise UsageError(NO_STORE)
-    objects = datasync.Objects(repo, LocalStore(repo.state_dir), remote)
+    objects = store.Objects(repo, LocalStore(repo.state_dir), remote)
     if args.runs:
         entries = [e for prefix in args.runs for e in run_entries(index.full_record(repo, prefix))]
-        wanted, manifests = datasync.entry_objects(objects, entries)
+        wanted, manifests = store.entry_objects(objects, entries)
     else:
-        wanted = {d: "cached object" for d in datasync.local_objects(objects.local)}
+        wanted = {d: "cached object" for d in store.local_objects(objects.local)}
         manifests = {
             e["hash"]
             for rec in index.load(repo).runs()
@@ -48,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
     if not wanted:
         print("nothing to push: the local cache is empty (gitops-ml run caches declared data)")
         return 0
-    result = datasync.push(objects, wanted, manifests)
+    result = store.push(objects, wanted, manifests)
     if result.pushed:
         print(
             f"pushed {result.pushed} object(s), {result.bytes / 1e6:.1f} MB, to {remote.url}"

@@ -11,7 +11,8 @@ import argparse
 import json
 import sys
 
-from gitops_ml import config, gitstore, index
+from gitops_ml.core import config, gitstore
+from gitops_ml.runs import index
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def _changes(old: bytes, new: bytes | None) -> dict[str, list[str]]:
-    from gitops_ml.hashing import manifest_lines
+    from gitops_ml.core.hashing import manifest_lines
 
     before = {rel: digest for digest, _, rel in manifest_lines(old)}
     after = {rel: digest for digest, _, rel in manifest_lines(new or b"")}
@@ -32,18 +33,18 @@ def _changes(old: bytes, new: bytes | None) -> dict[str, list[str]]:
 
 def collect(repo: gitstore.Repo, cfg: config.Config) -> list[dict[str, Any]]:
     """One row per declared data path (see the module docstring)."""
-    from gitops_ml import datasync
-    from gitops_ml.cas import LocalStore
-    from gitops_ml.errors import GitopsError
-    from gitops_ml.hashing import HashCache, hash_path
+    from gitops_ml.core.errors import GitopsError
+    from gitops_ml.core.hashing import HashCache, hash_path
+    from gitops_ml.data import store
+    from gitops_ml.data.cache import LocalStore
 
     last: dict[str, tuple[str, dict[str, Any]]] = {}
     for rec in index.load(repo).runs():  # oldest first: the latest wins
         for entry in rec.get("data") or []:
             last[str(entry.get("path"))] = (rec["id"], entry)
     cache = HashCache(repo.state_dir / "hashcache.json")
-    remote = datasync.remote_store(cfg, repo.top)
-    objects = datasync.Objects(repo, LocalStore(repo.state_dir), remote)
+    remote = store.remote_store(cfg, repo.top)
+    objects = store.Objects(repo, LocalStore(repo.state_dir), remote)
     rows: list[dict[str, Any]] = []
     need: dict[str, set[str]] = {}
     for rel in cfg.data:
@@ -61,7 +62,7 @@ def collect(repo: gitstore.Repo, cfg: config.Config) -> list[dict[str, Any]]:
             else:
                 row["state"] = "unchanged" if current.hash == entry.get("hash") else "changed"
             try:
-                wanted, _ = datasync.entry_objects(objects, [entry])
+                wanted, _ = store.entry_objects(objects, [entry])
             except GitopsError as exc:
                 row["problem"] = str(exc)
                 wanted = {}
@@ -93,7 +94,7 @@ def _yes(value: Any) -> str:
 
 def render(rows: list[dict[str, Any]], store: str | None) -> None:
     """Print the status table and, for changed directories, which files changed."""
-    from gitops_ml.report import print_table
+    from gitops_ml.ui.render import print_table
 
     body = [
         [

@@ -14,9 +14,9 @@ import sys
 from itertools import product
 from pathlib import Path
 
-from gitops_ml import git
-from gitops_ml.errors import UsageError
-from gitops_ml.templates_dir import template_dir
+from gitops_ml.core import git
+from gitops_ml.core.errors import UsageError
+from gitops_ml.core.templates import template_dir
 
 GRID: dict[str, list[float]] = {"lr": [0.01, 0.3], "epochs": [2, 20]}
 
@@ -47,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
     import argparse as ap
 
     from gitops_ml.commands import init, lineage, runs_diff, runs_ls
-    from gitops_ml.recorder import RunSpec, run_command
+    from gitops_ml.runs.recorder import RunSpec, run_command
 
     if args.dir is None:
         import tempfile
@@ -77,7 +77,8 @@ def main(args: argparse.Namespace) -> int:
     runs_ls.main(
         ap.Namespace(where=None, sort="-metrics.accuracy", limit=None, here=False, json=False)
     )
-    from gitops_ml import gitstore, index
+    from gitops_ml.core import gitstore
+    from gitops_ml.runs import index
 
     runs = runs_ls.select(index.load(gitstore.open_repo()).runs(), None, "-metrics.accuracy", None)
     best, worst = runs[0], runs[-1]

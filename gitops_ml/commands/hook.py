@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from gitops_ml.errors import UsageError
+from gitops_ml.core.errors import UsageError
 
 BY_GIT_HOOK = {
     "pre-commit": ("check_config", "no_data_in_git"),

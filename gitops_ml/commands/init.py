@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import shutil
 
-from gitops_ml import git, gitstore
-from gitops_ml.config import FILENAME
-from gitops_ml.templates_dir import template_dir
+from gitops_ml.core import git, gitstore
+from gitops_ml.core.config import FILENAME
+from gitops_ml.core.templates import template_dir
 
 SETTINGS = (
     ("notes.displayRef", gitstore.NOTES_REF),
@@ -45,11 +45,11 @@ def main(args: argparse.Namespace) -> int:
         done.append(f"wrote {FILENAME}")
     done += configure(repo)
     if args.hooks:
-        from gitops_ml.hook_install import install_git_hooks
+        from gitops_ml.hooks.install import install_git_hooks
 
         done += install_git_hooks(repo)
     if args.pre_commit:
-        from gitops_ml.hook_install import write_pre_commit_config
+        from gitops_ml.hooks.install import write_pre_commit_config
 
         done += write_pre_commit_config(repo, url=args.pre_commit_repo, rev=args.pre_commit_rev)
     for line in done:

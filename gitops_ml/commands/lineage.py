@@ -10,9 +10,10 @@ import json
 import shlex
 import sys
 
-from gitops_ml import gitstore, index, lineage, runstatus
-from gitops_ml.errors import UsageError
-from gitops_ml.report import print_json
+from gitops_ml.core import gitstore
+from gitops_ml.core.errors import UsageError
+from gitops_ml.runs import index, lineage, runstatus
+from gitops_ml.ui.render import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ import os
 import sys
 from collections.abc import Iterator
 
-from gitops_ml import gitstore
-from gitops_ml.report import print_json
-from gitops_ml.reproduce import Verdict, reproduce
+from gitops_ml.core import gitstore
+from gitops_ml.reproduce.service import Verdict, reproduce
+from gitops_ml.ui.render import print_json
 
 HEADERS = ("metric", "expected", "got", "delta", "tolerance", "ok")
 
@@ -37,7 +37,7 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 def rows(verdict: Verdict) -> list[list[str]]:
     """The verdict table: one row per metric, plus the exit code when it differs."""
-    from gitops_ml.report import fmt
+    from gitops_ml.ui.render import fmt
 
     out = [
         [
@@ -81,7 +81,7 @@ def _headline(verdict: Verdict) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from gitops_ml.report import md_table, print_table
+    from gitops_ml.ui.render import md_table, print_table
 
     repo = gitstore.open_repo()
     quiet_stdout = args.json or args.md

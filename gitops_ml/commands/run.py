@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitops_ml.errors import UsageError
-from gitops_ml.params import parse_assignment
-from gitops_ml.recorder import RunSpec, run_command
-from gitops_ml.report import print_json
+from gitops_ml.core.errors import UsageError
+from gitops_ml.core.params import parse_assignment
+from gitops_ml.runs.recorder import RunSpec, run_command
+from gitops_ml.ui.render import print_json
 
 
 def main(args: argparse.Namespace) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitops_ml import gitstore, index
-from gitops_ml.report import print_json
+from gitops_ml.core import gitstore
+from gitops_ml.runs import index
+from gitops_ml.ui.render import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def _changed(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, Any, Any]]
 
 def compare(repo: gitstore.Repo, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """The differences between two full run records."""
-    from gitops_ml.report import delta
+    from gitops_ml.ui.render import delta
 
     metrics = [
         {
@@ -68,7 +69,7 @@ def compare(repo: gitstore.Repo, a: dict[str, Any], b: dict[str, Any]) -> dict[s
 
 
 def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
-    from gitops_ml.report import fmt
+    from gitops_ml.ui.render import fmt
 
     def n(v: int) -> str:
         return "bin" if v < 0 else str(v)
@@ -108,7 +109,7 @@ def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
 
 
 def render_md(d: dict[str, Any]) -> str:
-    from gitops_ml.report import md_table
+    from gitops_ml.ui.render import md_table
 
     out = [f"### Runs `{d['a']}` vs `{d['b']}`"]
     for title, headers, rows in _sections(d):
@@ -120,7 +121,7 @@ def render_md(d: dict[str, Any]) -> str:
 
 
 def render_terminal(d: dict[str, Any]) -> None:
-    from gitops_ml.report import print_table
+    from gitops_ml.ui.render import print_table
 
     print(f"a = {d['a']}\nb = {d['b']}")
     for title, headers, rows in _sections(d):

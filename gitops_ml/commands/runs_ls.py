@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
-from gitops_ml import gitstore, index, query, runstatus
-from gitops_ml.errors import UsageError
+from gitops_ml.core import gitstore
+from gitops_ml.core.errors import UsageError
+from gitops_ml.runs import index, query, runstatus
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _varying(runs: list[dict[str, Any]], part: str, always: int) -> list[str]:
 
 
 def print_runs(runs: list[dict[str, Any]], title: str | None = None) -> None:
-    from gitops_ml.report import fmt, print_table, short_ids
+    from gitops_ml.ui.render import fmt, print_table, short_ids
 
     if not runs:
         print(

@@ -6,8 +6,9 @@ import argparse
 import json
 import shlex
 
-from gitops_ml import gitstore, index, runstatus
-from gitops_ml.report import print_json
+from gitops_ml.core import gitstore
+from gitops_ml.runs import index, runstatus
+from gitops_ml.ui.render import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def render(rec: dict[str, Any]) -> str:
-    from gitops_ml.report import fmt
+    from gitops_ml.ui.render import fmt
 
     git = rec.get("git") or {}
     env = rec.get("environment") or {}

@@ -13,8 +13,9 @@ import json
 import re
 from collections import Counter
 
-from gitops_ml import config, git, gitstore, index, runstatus
-from gitops_ml.report import print_json
+from gitops_ml.core import config, git, gitstore
+from gitops_ml.runs import index, runstatus
+from gitops_ml.ui.render import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def gather(repo: gitstore.Repo) -> dict[str, Any]:
 
 
 def _print(page: dict[str, Any]) -> None:
-    from gitops_ml.report import fmt, print_table, short_ids
+    from gitops_ml.ui.render import fmt, print_table, short_ids
 
     if not page["runs"]:
         print("No runs yet. Record one: gitops-ml run -- python train.py")

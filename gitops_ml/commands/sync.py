@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitops_ml import gitstore, remote
+from gitops_ml.core import gitstore
+from gitops_ml.sync import gitsync
 
 
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
-    target = remote.resolve(repo, args.remote)
-    report = remote.sync(repo, target)
+    target = gitsync.resolve(repo, args.remote)
+    report = gitsync.sync(repo, target)
     print(f"gitops-ml sync: {report.summary()}")
     for line in report.warnings():
         print(f"gitops-ml: warning: {line}", file=sys.stderr)

@@ -9,7 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from gitops_ml.config import FILENAME
+from gitops_ml.core.config import FILENAME
 
 
 def top() -> Path:

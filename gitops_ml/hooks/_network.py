@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from gitops_ml import gitstore, remote
+from gitops_ml.core import gitstore
+from gitops_ml.sync import gitsync
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -18,10 +19,10 @@ def timeout() -> float:
         return DEFAULT_TIMEOUT
 
 
-def sync_or_warn(prog: str, repo: gitstore.Repo, target: remote.Remote, *, push: bool) -> int:
+def sync_or_warn(prog: str, repo: gitstore.Repo, target: gitsync.Remote, *, push: bool) -> int:
     """Sync with ``target``; any failure is a warning on stderr. Always returns 0."""
     try:
-        report = remote.sync(repo, target, push=push, timeout=timeout(), attempts=4)
+        report = gitsync.sync(repo, target, push=push, timeout=timeout(), attempts=4)
     except Exception as exc:
         what = "pushed" if push else "fetched"
         later = "gitops-ml sync" + ("" if target.arg == "origin" else f" {target.arg}")

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_ml.config import FILENAME
+from gitops_ml.core.config import FILENAME
 from gitops_ml.hooks import _files
 
 PROG = "gitops-ml-check-config"
@@ -29,7 +29,7 @@ def _relevant(text: str, names: Sequence[str]) -> bool:
 
 def check(root: Path, names: Sequence[str] | None = None) -> list[str]:
     """Every problem as ``path:line: message`` (``names``: only look if they matter)."""
-    from gitops_ml.config import validate_text
+    from gitops_ml.core.config import validate_text
 
     try:
         text = (root / FILENAME).read_text(encoding="utf-8")
@@ -49,8 +49,8 @@ def check(root: Path, names: Sequence[str] | None = None) -> list[str]:
 
 
 def _check_params(root: Path, rel: str) -> list[str]:
-    from gitops_ml.errors import UsageError
-    from gitops_ml.params import parse_text
+    from gitops_ml.core.errors import UsageError
+    from gitops_ml.core.params import parse_text
 
     path = root / rel
     if path.is_dir():

@@ -12,8 +12,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gitops_ml import gitstore, remote
+from gitops_ml.core import gitstore
 from gitops_ml.hooks._network import sync_or_warn
+from gitops_ml.sync import gitsync
 
 PROG = "gitops-ml-fetch-runs"
 
@@ -40,11 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         repo = gitstore.open_repo()
         if any((repo.git_dir / d).exists() for d in ("rebase-merge", "rebase-apply")):
             return 0
-        names = remote.remote_names(repo)
+        names = gitsync.remote_names(repo)
         if not names:
             return 0
-        name = remote.upstream_remote(repo)
-        target = remote.resolve(repo, name if name in names else None)
+        name = gitsync.upstream_remote(repo)
+        target = gitsync.resolve(repo, name if name in names else None)
     except Exception as exc:
         print(f"{PROG}: warning: {exc}; runs were not fetched", file=sys.stderr)
         return 0

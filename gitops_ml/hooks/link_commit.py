@@ -16,7 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from gitops_ml import gitstore
+from gitops_ml.core import gitstore
 
 _NOTES = gitstore.NOTES_REF
 

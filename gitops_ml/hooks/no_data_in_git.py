@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_ml.config import FILENAME
+from gitops_ml.core.config import FILENAME
 from gitops_ml.hooks import _files
 
 PROG = "gitops-ml-no-data-in-git"

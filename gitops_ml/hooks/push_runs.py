@@ -12,8 +12,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gitops_ml import git, gitstore, remote
+from gitops_ml.core import git, gitstore
 from gitops_ml.hooks._network import sync_or_warn
+from gitops_ml.sync import gitsync
 
 PROG = "gitops-ml-push-runs"
 
@@ -29,13 +30,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         repo = gitstore.open_repo()
         mine = git.out(
-            ["for-each-ref", "--count=1", "--format=x", remote.RUNS, remote.NOTES, remote.DEPLOY],
+            [
+                "for-each-ref",
+                "--count=1",
+                "--format=x",
+                gitsync.RUNS,
+                gitsync.NOTES,
+                gitsync.DEPLOY,
+            ],
             repo.top,
         )
         if not mine:
             return 0  # nothing of ours to push: keep pushes of other repos fast
-        known = remote.remote_names(repo)
-        target = remote.resolve(repo, name if name in known else (url or name))
+        known = gitsync.remote_names(repo)
+        target = gitsync.resolve(repo, name if name in known else (url or name))
     except Exception as exc:
         print(f"{PROG}: warning: {exc}; runs were not pushed", file=sys.stderr)
         return 0

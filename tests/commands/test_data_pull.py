@@ -160,8 +160,8 @@ def test_missing_objects_name_every_hash_and_place(tmp_path: Path) -> None:
 
 
 def test_hostile_manifest_paths_are_refused(tmp_path: Path) -> None:
-    from gitops_ml import gitstore
-    from gitops_ml.cas import LocalStore
+    from gitops_ml.core import gitstore
+    from gitops_ml.data.cache import LocalStore
 
     origin = make_data_project(tmp_path / "origin", None)
     local = LocalStore(gitstore.open_repo(origin).state_dir)
@@ -180,8 +180,8 @@ def test_hostile_manifest_paths_are_refused(tmp_path: Path) -> None:
 
 
 def test_hostile_entry_paths_and_symlinks_are_refused(tmp_path: Path) -> None:
-    from gitops_ml import gitstore
-    from gitops_ml.cas import LocalStore
+    from gitops_ml.core import gitstore
+    from gitops_ml.data.cache import LocalStore
 
     origin = make_data_project(tmp_path / "origin", None)
     local = LocalStore(gitstore.open_repo(origin).state_dir)

@@ -94,7 +94,7 @@ def test_second_status_reads_nothing_again(tmp_path: Path) -> None:
 
 def test_stat_cache_makes_the_second_hash_cheap(tmp_path: Path) -> None:
     """In process: 2,000 small files and one 64 MiB file, hashed twice."""
-    from gitops_ml.hashing import HashCache, hash_path
+    from gitops_ml.core.hashing import HashCache, hash_path
 
     root = tmp_path / "d"
     for i in range(2000):

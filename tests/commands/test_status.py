@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitops_ml import gitstore
+from gitops_ml.core import gitstore
 from tests.conftest import cli, cli_json, git, make_project, run_ids, write
 
 

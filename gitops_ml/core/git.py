@@ -1,0 +1,83 @@
+"""Running the git CLI: the environment it gets, and its errors as one clear line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+
+from gitops_ml.core.errors import EnvironmentProblem, GitopsError, UsageError
+
+# Variables a parent git process (a hook) leaks into ours; they would point our git calls
+# at the wrong repository or index.
+_LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY")
+
+
+def git_env(
+    extra: Mapping[str, str] | None = None, *, keep_git_dir: bool = False
+) -> dict[str, str]:
+    """The environment for a git call: leaked hook variables removed, ``extra`` added."""
+    env = {k: v for k, v in os.environ.items() if keep_git_dir or k not in _LEAKED}
+    env.setdefault("GIT_TERMINAL_PROMPT", "0")
+    env["LC_ALL"] = "C"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def git_exe() -> str:
+    exe = shutil.which("git")
+    if exe is None:
+        raise EnvironmentProblem("git is not installed or not on PATH: install git and retry")
+    return exe
+
+
+class GitFailed(GitopsError):
+    """A git command failed; ``stderr`` holds git's own words."""
+
+    def __init__(self, args: Sequence[str], returncode: int, stderr: str) -> None:
+        first = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit {returncode}"
+        super().__init__(f"git {' '.join(args[:2])} failed: {first}", 3)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+def run(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` and return the completed process (bytes)."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            env=git_env(env),
+            capture_output=True,
+        )
+    except FileNotFoundError:
+        git_exe()
+        raise
+    if check and proc.returncode != 0:
+        raise GitFailed(list(args), proc.returncode, proc.stderr.decode(errors="replace"))
+    return proc
+
+
+def out(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run ``git ARGS`` and return stdout as text, stripped of the final newline."""
+    return run(args, cwd, input=input, env=env).stdout.decode().rstrip("\n")
+
+
+def not_a_repo(path: str) -> UsageError:
+    return UsageError(f"{path}: not a git repository (run 'git init' first, or cd into one)")

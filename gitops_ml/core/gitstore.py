@@ -1,0 +1,729 @@
+"""The only module that writes to ``.git``: snapshots, run refs, notes, deploy refs.
+
+Storage contract (see README, "Storage contract"):
+
+- ``refs/runs/<run-id>``: one commit per run; tree = code snapshot, parent = HEAD of that
+  moment, message = ``gitops-ml run <id>`` + blank line + the run record as JSON.
+- ``refs/notes/gitops-ml``: append-only JSON lines, merged with ``cat_sort_uniq``.
+- ``refs/deploy/<environment>``: a chain of commits, one per deploy.
+
+Writes are a single ``git fast-import`` (objects, no refs) followed by one atomic
+``git update-ref --stdin`` transaction, so a killed process leaves either the whole run or
+nothing but unreachable objects; the notes ref is compare-and-swapped and retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from gitops_ml.core import git
+from gitops_ml.core.errors import GitopsError, UsageError
+
+RUNS_PREFIX = "refs/runs/"
+NOTES_REF = "refs/notes/gitops-ml"
+DEPLOY_PREFIX = "refs/deploy/"
+ZERO = "0" * 40
+MESSAGE_HEADER = "gitops-ml run "
+
+
+class Repo:
+    """A git work tree as gitops-ml sees it.
+
+    (Plain classes rather than dataclasses on the recording path: ``dataclasses`` imports
+    ``inspect``, ~6 ms of every command's start-up.)
+    """
+
+    __slots__ = ("common_dir", "git_dir", "prefix", "top")
+
+    def __init__(self, top: Path, git_dir: Path, common_dir: Path, prefix: str) -> None:
+        self.top = top  # root of the work tree
+        self.git_dir = git_dir  # this work tree's git dir (not common_dir in a linked worktree)
+        self.common_dir = common_dir  # where refs and objects live
+        self.prefix = prefix  # the current directory relative to ``top`` ("" or "sub/dir/")
+
+    def __repr__(self) -> str:
+        return f"Repo(top={self.top!r}, prefix={self.prefix!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Repo) and (self.top, self.git_dir) == (other.top, other.git_dir)
+
+    def __hash__(self) -> int:
+        return hash((self.top, self.git_dir))
+
+    @property
+    def state_dir(self) -> Path:
+        """``.git/gitops-ml/``: derived local state and the local data cache."""
+        return self.common_dir / "gitops-ml"
+
+    def tmp_dir(self) -> Path:
+        d = self.state_dir / "tmp"
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+
+_REPOS: dict[str, Repo] = {}
+
+
+def open_repo(cwd: str | os.PathLike[str] | None = None) -> Repo:
+    """Find the repository containing ``cwd`` (or raise a one-line usage error).
+
+    Remembered per directory for the life of the process (the Python API opens the same
+    repository for every run).
+    """
+    where = os.fspath(cwd) if cwd is not None else os.getcwd()
+    known = _REPOS.get(where)
+    if known is not None and known.git_dir.is_dir():
+        return known
+    proc = git.run(
+        [
+            "rev-parse",
+            "--show-toplevel",
+            "--absolute-git-dir",
+            "--git-common-dir",
+            "--show-prefix",
+        ],
+        where,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise git.not_a_repo(where)
+    lines = proc.stdout.decode().split("\n")
+    if len(lines) < 4 or not lines[0]:
+        raise UsageError(
+            f"{where}: not inside a git work tree (a bare repository has no runs to make)"
+        )
+    top, git_dir, common = Path(lines[0]), Path(lines[1]), Path(lines[2])
+    if not common.is_absolute():
+        common = (Path(where) / common).resolve()
+    repo = Repo(top=top, git_dir=git_dir, common_dir=common, prefix=lines[3])
+    _REPOS[where] = repo
+    return repo
+
+
+# ---------------------------------------------------------------- reading objects
+
+
+class CatFile:
+    """One ``git cat-file --batch`` process for many reads."""
+
+    def __init__(self, repo: Repo) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=repo.top,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=git.git_env(),
+        )
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def get(self, spec: str) -> tuple[str, str, bytes] | None:
+        """``(sha, type, content)`` of ``spec``, or None if it does not exist."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        if "\n" in spec:
+            return None
+        self._proc.stdin.write(spec.encode() + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().split()
+        if len(header) != 3:
+            return None
+        size = int(header[2])
+        data = self._proc.stdout.read(size + 1)[:-1]
+        return header[0].decode(), header[1].decode(), data
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_CATS: dict[Path, CatFile] = {}
+
+
+def shared_cat(repo: Repo) -> CatFile:
+    """A ``cat-file --batch`` process kept for the life of this process (one per repo)."""
+    cat = _CATS.get(repo.common_dir)
+    if cat is None or not cat.alive:
+        if not _CATS:
+            import atexit
+
+            atexit.register(_close_cats)
+        cat = _CATS[repo.common_dir] = CatFile(repo)
+    return cat
+
+
+def _close_cats() -> None:
+    for cat in _CATS.values():
+        cat.close()
+    _CATS.clear()
+
+
+def read_objects(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:
+    """Contents of many objects in one batch (None where an object is missing)."""
+    if not specs:
+        return []
+    proc = git.run(
+        ["cat-file", "--batch"], repo.top, input="".join(f"{s}\n" for s in specs).encode()
+    )
+    data = proc.stdout
+    results: list[bytes | None] = []
+    pos = 0
+    for _ in specs:
+        eol = data.index(b"\n", pos)
+        header = data[pos:eol].split()
+        pos = eol + 1
+        if len(header) != 3:
+            results.append(None)
+            continue
+        size = int(header[2])
+        results.append(data[pos : pos + size])
+        pos += size + 1
+    return results
+
+
+def head_info(repo: Repo) -> tuple[str | None, str | None, str | None]:
+    """``(head commit, head tree, branch)``; commit and tree are None on an unborn branch,
+    branch is None on a detached HEAD (one git process)."""
+    head_file = (repo.git_dir / "HEAD").read_text().strip()
+    branch = head_file[5:] if head_file.startswith("ref: ") else None
+    if branch and branch.startswith("refs/heads/"):
+        branch = branch[len("refs/heads/") :]
+    got = shared_cat(repo).get("HEAD")
+    if got is None:
+        return None, None, branch
+    sha, _, content = got
+    tree = content.split(b"\n", 1)[0].split()[1].decode()
+    return sha, tree, branch
+
+
+# ---------------------------------------------------------------- writing objects
+
+
+def write_object(repo: Repo, kind: str, data: bytes) -> str:
+    """Write a loose object (temp file + rename, as git does) and return its id."""
+    try:  # the built-in SHA-1: hashlib would load OpenSSL (~2.5 ms) for four small objects
+        from _sha1 import sha1  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - other Pythons
+        from hashlib import sha1
+
+    header = f"{kind} {len(data)}\0".encode()
+    oid: str = sha1(header + data).hexdigest()
+    path = repo.common_dir / "objects" / oid[:2] / oid[2:]
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f"tmp_obj_{os.getpid()}_{time.monotonic_ns()}"
+        tmp.write_bytes(zlib.compress(header + data, 1))
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, path)
+    return oid
+
+
+def write_blob(repo: Repo, data: bytes) -> str:
+    """Write ``data`` as a loose blob and return its id."""
+    return write_object(repo, "blob", data)
+
+
+class Snapshot:
+    """The code snapshot: a tree id and the files left out of it."""
+
+    __slots__ = ("skipped", "tree")
+
+    def __init__(self, tree: str, skipped: list[tuple[str, int]] | None = None) -> None:
+        self.tree = tree
+        self.skipped = skipped or []  # (path, size) of untracked files too large to keep
+
+
+def _literal(path: str) -> str:
+    return f":(top,literal){path}"
+
+
+def snapshot(
+    repo: Repo,
+    *,
+    exclude: Iterable[str] = (),
+    max_untracked_bytes: int | None = 10 * 1024 * 1024,
+    overrides: Mapping[str, bytes] | None = None,
+) -> Snapshot:
+    """Snapshot the work tree into a tree object without touching index, HEAD or files.
+
+    Tracked changes and untracked-but-not-ignored files are included; paths in ``exclude``
+    (declared data) are left out, as are untracked files larger than
+    ``max_untracked_bytes``. ``overrides`` maps repo-relative paths to the content the
+    snapshot should hold instead (the params file with ``-p`` overrides applied).
+    """
+    tmp = repo.tmp_dir()
+    index = tmp / f"index-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        real_index = repo.git_dir / "index"
+        if real_index.exists():
+            shutil.copyfile(real_index, index)
+        env = {"GIT_INDEX_FILE": str(index)}
+        excluded = [p.rstrip("/") for p in exclude if p]
+        skipped: list[tuple[str, int]] = []
+        if max_untracked_bytes is not None:
+            others = git.run(["ls-files", "-o", "--exclude-standard", "-z"], repo.top, env=env)
+            for rel in others.stdout.decode(errors="surrogateescape").split("\0"):
+                if not rel:
+                    continue
+                try:
+                    size = os.lstat(repo.top / rel).st_size
+                except OSError:
+                    continue
+                if size > max_untracked_bytes and not any(
+                    rel == e or rel.startswith(e + "/") for e in excluded
+                ):
+                    skipped.append((rel, size))
+        if excluded:
+            # git refuses an exclude pathspec that names an ignored path: drop those.
+            ignored = (
+                git.run(
+                    ["check-ignore", "-z", "--stdin"],
+                    repo.top,
+                    env=env,
+                    check=False,
+                    input="\0".join(excluded).encode(),
+                )
+                .stdout.decode()
+                .split("\0")
+            )
+            excluded = [p for p in excluded if p not in ignored]
+        specs = ["."] + [f":(top,exclude,literal){p}" for p in excluded]
+        specs += [f":(top,exclude,literal){p}" for p, _ in skipped]
+        git.run(
+            ["add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"],
+            repo.top,
+            env=env,
+            input="\0".join(specs).encode(errors="surrogateescape"),
+        )
+        if excluded:
+            git.run(
+                [
+                    "rm",
+                    "-r",
+                    "-q",
+                    "--cached",
+                    "--ignore-unmatch",
+                    "--pathspec-from-file=-",
+                    "--pathspec-file-nul",
+                ],
+                repo.top,
+                env=env,
+                input="\0".join(_literal(p) for p in excluded).encode(),
+            )
+        if overrides:
+            info = "".join(
+                f"100644 {write_blob(repo, content)}\t{path}\n"
+                for path, content in overrides.items()
+            )
+            git.run(["update-index", "--index-info"], repo.top, env=env, input=info.encode())
+        tree = git.out(["write-tree"], repo.top, env=env)
+        return Snapshot(tree=tree, skipped=skipped)
+    finally:
+        index.unlink(missing_ok=True)
+
+
+def _clean_ident(text: str) -> str:
+    return "".join(c for c in text if c not in "<>\n\0").strip()
+
+
+def _commit_bytes(
+    tree: str, parents: Sequence[str], ident: tuple[str, str], when: float, message: str
+) -> bytes:
+    who = f"{_clean_ident(ident[0])} <{_clean_ident(ident[1])}> {int(when)} +0000"
+    head = f"tree {tree}\n" + "".join(f"parent {p}\n" for p in parents)
+    return f"{head}author {who}\ncommitter {who}\n\n{message}".encode()
+
+
+_IDENTS: dict[tuple[Path, str, str], tuple[str, str]] = {}
+
+
+def identity(repo: Repo) -> tuple[str, str]:
+    """The git identity (name, email), with a fallback when none is configured."""
+    key = (repo.top, os.environ.get("GIT_AUTHOR_NAME", ""), os.environ.get("GIT_AUTHOR_EMAIL", ""))
+    if key in _IDENTS:
+        return _IDENTS[key]
+    proc = git.run(["var", "GIT_AUTHOR_IDENT"], repo.top, check=False)
+    if proc.returncode == 0:
+        text = proc.stdout.decode(errors="replace").strip()
+        name, _, rest = text.partition(" <")
+        email = rest.split(">", 1)[0]
+        ident = (name, email)
+    else:
+        import getpass
+        import socket
+
+        user = getpass.getuser()
+        ident = (user, f"{user}@{socket.gethostname()}")
+    _IDENTS[key] = ident
+    return ident
+
+
+def _current_ref(cat: CatFile, ref: str) -> str | None:
+    got = cat.get(ref)
+    return got[0] if got else None
+
+
+def _parse_tree(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """``(mode, name, binary id)`` entries of a tree object."""
+    entries = []
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        entries.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 21]))
+        pos = nul + 21
+    return entries
+
+
+def _tree_bytes(entries: list[tuple[bytes, bytes, bytes]]) -> bytes:
+    def order(e: tuple[bytes, bytes, bytes]) -> bytes:
+        return e[1] + b"/" if e[0] == b"40000" else e[1]
+
+    return b"".join(m + b" " + n + b"\0" + i for m, n, i in sorted(entries, key=order))
+
+
+def _append_line(old: bytes, line: str) -> bytes:
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    return old + line.encode() + b"\n"
+
+
+def _notes_tree_append(repo: Repo, cat: CatFile, tree: str | None, target: str, line: str) -> str:
+    """A new notes tree: ``tree`` with ``line`` appended to the note of ``target``.
+
+    Reads any fan-out (``ab/cdef...``) git may have made and keeps it; a new note goes
+    into the deepest existing fan-out level on its path.
+    """
+    got = cat.get(tree) if tree else None
+    entries = _parse_tree(got[2]) if got else []
+    want = target.encode()
+    for i, (mode, name, oid) in enumerate(entries):
+        if name == want and mode != b"40000":
+            old = cat.get(oid.hex())
+            blob = write_blob(repo, _append_line(old[2] if old else b"", line))
+            entries[i] = (b"100644", name, bytes.fromhex(blob))
+            return write_object(repo, "tree", _tree_bytes(entries))
+    for i, (mode, name, oid) in enumerate(entries):
+        if mode == b"40000" and len(name) == 2 and want.startswith(name):
+            sub = _notes_tree_append(repo, cat, oid.hex(), target[2:], line)
+            entries[i] = (mode, name, bytes.fromhex(sub))
+            return write_object(repo, "tree", _tree_bytes(entries))
+    blob = write_blob(repo, _append_line(b"", line))
+    entries.append((b"100644", want, bytes.fromhex(blob)))
+    return write_object(repo, "tree", _tree_bytes(entries))
+
+
+def _notes_commit(
+    repo: Repo,
+    cat: CatFile,
+    *,
+    notes_old: str | None,
+    note_lines: Mapping[str, str],
+    ident: tuple[str, str],
+    when: float,
+    message: str,
+) -> str:
+    tree: str | None = None
+    if notes_old:
+        got = cat.get(notes_old)
+        tree = got[2].split(b"\n", 1)[0].split()[1].decode() if got else None
+    for target, line in note_lines.items():
+        tree = _notes_tree_append(repo, cat, tree, target, line)
+    assert tree is not None
+    parents = [notes_old] if notes_old else []
+    return write_object(repo, "commit", _commit_bytes(tree, parents, ident, when, message))
+
+
+def _maybe_gc(repo: Repo) -> None:
+    """Pack loose objects and refs as runs accumulate (``git gc --auto`` decides, detached).
+
+    Checked like git itself estimates: the number of loose objects in one fan-out folder.
+    """
+    try:
+        loose = len(os.listdir(repo.common_dir / "objects" / "17"))
+    except OSError:
+        return
+    if loose * 256 > 6700:
+        git.run(["gc", "--auto", "--quiet"], repo.top, check=False)
+
+
+def write_run(
+    repo: Repo,
+    run_id: str,
+    *,
+    tree: str,
+    parent: str | None,
+    message: str,
+    ident: tuple[str, str],
+    when: float,
+    note_lines: Mapping[str, str],
+    retries: int = 200,
+) -> str:
+    """Create ``refs/runs/<run_id>`` and append the note lines, atomically.
+
+    The objects are written first (loose, unreachable until the refs move); then one
+    ``git update-ref --stdin`` transaction creates the run ref and compare-and-swaps the
+    notes ref together, retried when another writer moved the notes first. ``note_lines``
+    maps a commit id (or ``"@run"`` for the new run commit itself) to a JSON line.
+    Returns the run commit id.
+    """
+    ref = RUNS_PREFIX + run_id
+    run_commit = write_object(
+        repo, "commit", _commit_bytes(tree, [parent] if parent else [], ident, when, message)
+    )
+    lines = {run_commit if t == "@run" else t: line for t, line in note_lines.items()}
+    _notes_transaction(
+        repo,
+        lines,
+        f"gitops-ml: run {run_id}\n",
+        ident,
+        create=(ref, run_commit),
+        retries=retries,
+    )
+    _maybe_gc(repo)
+    return run_commit
+
+
+def append_notes(
+    repo: Repo, note_lines: Mapping[str, str], message: str, retries: int = 200
+) -> str:
+    """Append JSON lines to the notes of existing commits (compare-and-swap, retried)."""
+    return _notes_transaction(repo, note_lines, message, identity(repo), retries=retries)
+
+
+def _notes_transaction(
+    repo: Repo,
+    lines: Mapping[str, str],
+    message: str,
+    ident: tuple[str, str],
+    *,
+    create: tuple[str, str] | None = None,
+    retries: int = 200,
+) -> str:
+    """Append ``lines`` to the notes (and create the ref ``create`` = (ref, commit), if
+    given) in one ``update-ref`` transaction: a compare-and-swap on the notes ref, retried
+    while other writers win. Returns the new notes commit ("" when there were no lines)."""
+    cat = shared_cat(repo)
+    for attempt in range(retries):
+        # A retry re-reads the ref with a new process: never trust a cached value twice.
+        notes_old = _current_ref(cat, NOTES_REF) if attempt == 0 else resolve_ref(repo, NOTES_REF)
+        tx = "start\n"
+        if create:
+            tx += f"create {create[0]} {create[1]}\n"
+        notes_new = ""
+        if lines:
+            notes_new = _notes_commit(
+                repo,
+                cat,
+                notes_old=notes_old,
+                note_lines=lines,
+                ident=ident,
+                when=time.time(),
+                message=message,
+            )
+            tx += f"update {NOTES_REF} {notes_new} {notes_old or ZERO}\n"
+        tx += "prepare\ncommit\n"
+        done = git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False)
+        if done.returncode == 0:
+            return notes_new
+        if create and resolve_ref(repo, create[0]) is not None:
+            raise GitopsError(f"{create[0]} already exists", 2)
+        time.sleep(min(0.002 * (attempt + 1), 0.05))
+    raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
+
+
+# ---------------------------------------------------------------- reading runs
+
+
+def list_runs(repo: Repo) -> dict[str, str]:
+    """All run ids and their commit ids, from one ``for-each-ref``."""
+    text = git.out(["for-each-ref", "--format=%(objectname) %(refname)", RUNS_PREFIX], repo.top)
+    runs: dict[str, str] = {}
+    for line in text.splitlines():
+        sha, _, name = line.partition(" ")
+        runs[name[len(RUNS_PREFIX) :]] = sha
+    return runs
+
+
+def parse_run_message(message: bytes) -> str:
+    """The JSON record text inside a run commit's message."""
+    _, _, body = message.partition(b"\n\n")
+    # skip the commit headers; then the message is "header\n\n{json}"
+    _, _, record = body.partition(b"\n\n")
+    return record.decode()
+
+
+def read_run_records(repo: Repo, commits: Sequence[str]) -> list[str | None]:
+    """The JSON record text of each run commit, in one batch read."""
+    return [None if raw is None else parse_run_message(raw) for raw in read_objects(repo, commits)]
+
+
+def read_notes(repo: Repo, commits: Sequence[str]) -> dict[str, list[str]]:
+    """The note lines of each commit that has one (one ``notes list`` + one batch read)."""
+    proc = git.run(["notes", f"--ref={NOTES_REF}", "list"], repo.top, check=False)
+    if proc.returncode != 0:
+        return {}
+    blob_of: dict[str, str] = {}
+    for line in proc.stdout.decode().splitlines():
+        blob, _, target = line.partition(" ")
+        blob_of[target] = blob
+    wanted = [c for c in commits if c in blob_of]
+    blobs = read_objects(repo, [blob_of[c] for c in wanted])
+    return {
+        c: [ln for ln in (b or b"").decode(errors="replace").splitlines() if ln.strip()]
+        for c, b in zip(wanted, blobs, strict=True)
+    }
+
+
+def notes_of_all(repo: Repo) -> dict[str, list[str]]:
+    """Every annotated commit and its note lines."""
+    proc = git.run(["notes", f"--ref={NOTES_REF}", "list"], repo.top, check=False)
+    if proc.returncode != 0:
+        return {}
+    pairs = [ln.split(" ", 1) for ln in proc.stdout.decode().splitlines() if " " in ln]
+    blobs = read_objects(repo, [b for b, _ in pairs])
+    return {
+        t: [ln for ln in (b or b"").decode(errors="replace").splitlines() if ln.strip()]
+        for (_, t), b in zip(pairs, blobs, strict=True)
+    }
+
+
+def resolve_ref(repo: Repo, spec: str) -> str | None:
+    proc = git.run(["rev-parse", "-q", "--verify", f"{spec}^{{commit}}"], repo.top, check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def tree_of(repo: Repo, commit: str) -> str:
+    return git.out(["rev-parse", f"{commit}^{{tree}}"], repo.top)
+
+
+def diff_stat(repo: Repo, a: str, b: str) -> list[tuple[str, int, int]]:
+    """``(path, added, deleted)`` lines between two trees or commits (binary: -1)."""
+    text = git.out(["diff", "--numstat", "--no-renames", a, b], repo.top)
+    rows: list[tuple[str, int, int]] = []
+    for line in text.splitlines():
+        added, deleted, path = line.split("\t", 2)
+        rows.append(
+            (path, -1 if added == "-" else int(added), -1 if deleted == "-" else int(deleted))
+        )
+    return rows
+
+
+def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
+    return read_objects(repo, [f"{commit}:{path}"])[0]
+
+
+# ---------------------------------------------------------------- worktrees
+
+
+@contextlib.contextmanager
+def _worktrees_locked(repo: Repo) -> Iterator[None]:
+    """Serialize ``git worktree`` add/remove between our processes: a concurrent
+    ``worktree add`` reads the half-made admin dir of another and fails."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): best effort
+        yield
+        return
+    repo.state_dir.mkdir(parents=True, exist_ok=True)
+    with open(repo.state_dir / "worktrees.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def add_worktree(repo: Repo, commit: str, where: Path) -> None:
+    """Check ``commit`` out into a new detached worktree at ``where``."""
+    with _worktrees_locked(repo):
+        git.run(["worktree", "add", "--detach", "--force", "-q", str(where), commit], repo.top)
+
+
+def remove_worktree(repo: Repo, where: Path) -> None:
+    """Remove a worktree made by :func:`add_worktree` (and prune stale ones)."""
+    with _worktrees_locked(repo):
+        git.run(["worktree", "remove", "--force", str(where)], repo.top, check=False)
+        if where.exists():
+            shutil.rmtree(where, ignore_errors=True)
+        git.run(["worktree", "prune"], repo.top, check=False)
+
+
+def make_commit(repo: Repo, tree: str, parent: str | None, message: str) -> str:
+    """A commit object that no ref points to (for a worktree of a snapshot)."""
+    args = ["commit-tree", tree, "-m", message]
+    if parent:
+        args += ["-p", parent]
+    return git.out(args, repo.top)
+
+
+# ---------------------------------------------------------------- sync helpers (remote.py)
+
+
+def cas_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
+    """Move ``ref`` from ``old`` (None: must not exist) to ``new``; False if it moved first."""
+    tx = f"start\nupdate {ref} {new} {old or ZERO}\nprepare\ncommit\n"
+    return (
+        git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode == 0
+    )
+
+
+def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
+    """Merge the notes commit ``theirs`` into ``refs/notes/gitops-ml``: the union of lines.
+
+    A fast-forward when one side contains the other; otherwise ``git notes merge -s
+    cat_sort_uniq`` into a private temporary notes ref (no line lost, never a conflict).
+    The result is compare-and-swapped into place and the whole step retried when a local
+    writer (a run finishing meanwhile) moved the notes first. Returns what happened:
+    ``"unchanged"``, ``"created"``, ``"fast-forwarded"`` or ``"merged"``.
+    """
+    name, email = identity(repo)
+    env = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+    for attempt in range(retries):
+        ours = resolve_ref(repo, NOTES_REF)
+        if ours is None:
+            if cas_ref(repo, NOTES_REF, theirs, None):
+                return "created"
+            continue
+        base = git.run(["merge-base", ours, theirs], repo.top, check=False).stdout.decode().strip()
+        if theirs in (base, ours):
+            return "unchanged"
+        if base == ours:
+            if cas_ref(repo, NOTES_REF, theirs, ours):
+                return "fast-forwarded"
+            continue
+        tmp = f"refs/notes/gitops-ml-merge-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            git.run(["update-ref", tmp, ours, ""], repo.top)
+            git.run(
+                ["notes", f"--ref={tmp}", "merge", "-q", "-s", "cat_sort_uniq", theirs],
+                repo.top,
+                env=env,
+            )
+            merged = git.out(["rev-parse", "--verify", tmp], repo.top)
+        finally:
+            git.run(["update-ref", "-d", tmp], repo.top, check=False)
+        if cas_ref(repo, NOTES_REF, merged, ours):
+            return "merged"
+        time.sleep(min(0.005 * (attempt + 1), 0.1))
+    raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)

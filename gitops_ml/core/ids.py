@@ -1,0 +1,44 @@
+"""Run ids: ULIDs (time-sortable, unique without coordination); any unique prefix resolves."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+
+from gitops_ml.core.errors import UsageError
+
+_CROCKFORD = set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id() -> str:
+    """A ULID: 48 bits of milliseconds since the epoch, then 80 random bits, Crockford base32.
+
+    Written out here (a dozen lines) because the ``python-ulid`` import costs ~20 ms on the
+    recording hot path, which is more than recording itself.
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    return "".join(_ALPHABET[(value >> shift) & 31] for shift in range(125, -5, -5))
+
+
+def normalize(prefix: str) -> str:
+    return prefix.strip().upper()
+
+
+def resolve(prefix: str, ids: Iterable[str]) -> str:
+    """The one id starting with ``prefix`` (case-insensitive), or a clear usage error."""
+    want = normalize(prefix)
+    if not want or not set(want) <= _CROCKFORD:
+        raise UsageError(f"{prefix!r} is not a run id (26 characters of 0-9 and A-Z, or a prefix)")
+    matches = [i for i in ids if i.startswith(want)]
+    if not matches:
+        raise UsageError(
+            f"no run matches {prefix!r} (see 'gitops-ml runs ls'; 'gitops-ml sync' fetches others' runs)"
+        )
+    if len(matches) > 1:
+        shown = ", ".join(sorted(matches)[:5])
+        raise UsageError(f"run id {prefix!r} is ambiguous: {len(matches)} runs match ({shown}...)")
+    return matches[0]

@@ -1,0 +1,80 @@
+"""Lineage: from a file or content hash to the runs that produced or consumed it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gitops_ml.core import gitstore
+from gitops_ml.core.errors import UsageError
+from gitops_ml.core.hashing import HashCache, hash_path
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
+
+_HEX = re.compile(r"^[0-9a-f]{8,64}$")
+
+
+def target_hash(repo: gitstore.Repo, target: str) -> tuple[str, str | None]:
+    """``(hash or hash prefix, repo-relative path or None)`` for a path or a hash."""
+    path = Path(target)
+    if path.exists():
+        full = path.resolve()
+        try:
+            rel = full.relative_to(repo.top.resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"{target}: outside the repository") from None
+        entry = hash_path(repo.top.resolve(), rel, HashCache(repo.state_dir / "hashcache.json"))
+        return entry.hash, rel
+    if _HEX.match(target.lower()):
+        return target.lower(), None
+    raise UsageError(f"{target}: no such file, and not a content hash")
+
+
+def _matches(items: list[dict[str, Any]] | None, digest: str) -> list[dict[str, Any]]:
+    return [i for i in items or [] if str(i.get("hash", "")).startswith(digest)]
+
+
+def producers(runs: list[dict[str, Any]], digest: str) -> list[dict[str, Any]]:
+    """Runs whose outputs or artifacts have this hash, oldest first."""
+    return [
+        r
+        for r in runs
+        if _matches(r.get("outputs"), digest) or _matches(r.get("artifacts"), digest)
+    ]
+
+
+def consumers(runs: list[dict[str, Any]], digest: str) -> list[dict[str, Any]]:
+    """Runs whose declared data had this hash (or contained a file with it, via manifests)."""
+    return [r for r in runs if _matches(r.get("data"), digest)]
+
+
+def provenance(rec: dict[str, Any]) -> dict[str, Any]:
+    """The provenance summary of one run."""
+    git = rec.get("git") or {}
+    env = rec.get("environment") or {}
+    return {
+        "run": rec["id"],
+        "name": rec.get("name"),
+        "status": rec.get("status"),
+        "snapshot": git.get("snapshot"),
+        "base": git.get("base"),
+        "branch": git.get("branch"),
+        "dirty": git.get("dirty"),
+        "data": [{"path": d["path"], "hash": d["hash"]} for d in rec.get("data") or []],
+        "environment": {
+            "python": env.get("python"),
+            "platform": env.get("platform"),
+            "fingerprint": env.get("fingerprint"),
+            "lockfile": env.get("lockfile"),
+        },
+        "command": rec.get("command"),
+        "params": rec.get("params"),
+        "metrics": rec.get("metrics"),
+        "user": rec.get("user"),
+        "host": rec.get("host"),
+        "started": rec.get("started"),
+        "deploys": [f for f in rec.get("notes") or [] if f.get("type") == "deploy"],
+        "verifications": [f for f in rec.get("notes") or [] if f.get("type") == "verify"],
+    }

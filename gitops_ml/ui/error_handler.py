@@ -1,0 +1,81 @@
+"""Turn every failure into one line on stderr and a documented exit code.
+
+A :class:`~gitops_ml.core.errors.GitopsError` prints its message; Ctrl-C exits 130; anything
+unexpected prints one line and exits 3, with versions and the traceback written to a log
+file (``$XDG_CACHE_HOME/gitops-ml/gitops-ml.log``), never to the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+from gitops_ml.core.errors import ENVIRONMENT, GitopsError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Every command and hook passes through here: it imports nothing heavy (traceback,
+# pathlib and dataclasses would add ~10 ms to each start).
+
+
+class Outcome:
+    """The exit code a command ends with."""
+
+    def __init__(self, code: int = 0) -> None:
+        self.code = code
+
+
+def log_path() -> Path:
+    from pathlib import Path
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gitops-ml" / "gitops-ml.log"
+
+
+def _log_unexpected(exc: BaseException) -> Path | None:
+    import platform
+
+    from gitops_ml.version import __version__
+
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(
+                f"### gitops-ml {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+            )
+            fh.write(f"argv: {sys.argv!r}\n")
+            import traceback
+
+            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            fh.write("\n")
+    except OSError:
+        return None
+    return path
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[Outcome]:
+    outcome = Outcome()
+    try:
+        yield outcome
+    except GitopsError as exc:
+        print(f"gitops-ml: error: {exc}", file=sys.stderr)
+        outcome.code = exc.code
+    except KeyboardInterrupt:
+        print("gitops-ml: interrupted", file=sys.stderr)
+        outcome.code = 130
+    except BrokenPipeError:
+        # stdout closed early (| head): not an error of ours.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        outcome.code = 0
+    except Exception as exc:
+        where = _log_unexpected(exc)
+        more = f" (details in {where})" if where else ""
+        print(f"gitops-ml: unexpected error: {type(exc).__name__}: {exc}{more}", file=sys.stderr)
+        outcome.code = ENVIRONMENT

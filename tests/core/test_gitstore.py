@@ -1,0 +1,265 @@
+"""The storage contract, checked through the real CLI on real repositories.
+
+A run is a commit under refs/runs/<id> whose tree is the work tree (uncommitted and
+untracked-not-ignored files included, declared data excluded) and whose parent is HEAD,
+with the record in its message and one notes line on HEAD; nothing the user sees moves.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.conftest import cli, git, make_project, run_ids, write
+
+
+def record(repo: Path, run_id: str) -> dict:
+    """The JSON record in a run commit's message (read with plain git)."""
+    message = git(repo, "log", "-1", "--format=%B", f"refs/runs/{run_id}")
+    header, _, body = message.partition("\n\n")
+    assert header == f"gitops-ml run {run_id}" or header.startswith(f"gitops-ml run {run_id}: ")
+    return json.loads(body)
+
+
+def tree_files(repo: Path, rev: str) -> dict[str, bytes]:
+    """Every file of a commit's tree and its bytes (names exactly as stored, -z)."""
+    names = git(repo, "ls-tree", "-r", "-z", "--name-only", rev).split("\0")
+    out = {}
+    for name in filter(None, names):
+        blob = git(repo, "rev-parse", f"{rev}:{name}").strip() if "\n" not in name else None
+        if blob is None:  # rev:path cannot spell a newline; find the blob in ls-tree output
+            listing = git(repo, "ls-tree", "-r", "-z", rev).split("\0")
+            blob = next(e.split()[2] for e in listing if e.endswith("\t" + name))
+        out[name] = subprocess.run(
+            ["git", "cat-file", "blob", blob], cwd=repo, capture_output=True, check=True
+        ).stdout
+    return out
+
+
+def user_state(repo: Path) -> dict[str, bytes | str]:
+    """What the user sees: status bytes, index bytes, HEAD, branch."""
+    index = repo / ".git" / "index"
+    return {
+        "status": subprocess.run(
+            ["git", "status", "--porcelain", "-z", "--untracked-files=all"],
+            cwd=repo,
+            capture_output=True,
+            check=True,
+        ).stdout,
+        "index": index.read_bytes() if index.exists() else b"<none>",
+        "head": git(repo, "rev-parse", "-q", "--verify", "HEAD", check=False),
+        "symref": git(repo, "symbolic-ref", "HEAD"),
+        "branches": git(repo, "for-each-ref", "refs/heads/"),
+    }
+
+
+def one_run(repo: Path) -> str:
+    ids = run_ids(repo)
+    assert len(ids) == 1, ids
+    return ids[0]
+
+
+def test_snapshot_is_the_work_tree_and_nothing_moves(tmp_path: Path) -> None:
+    repo = make_project(
+        tmp_path / "p",
+        config="params: params.json\nmetrics: metrics.json\ndata: [data, data.csv]\n",
+    )
+    write(repo / "data.csv", "a,b\n1,2\n")
+    write(repo / "data" / "x.bin", "xx")
+    git(repo, "add", "data.csv")
+    git(repo, "commit", "-q", "-m", "tracked data")
+    # staged change, then a further unstaged change to the same file; an untracked file;
+    # an ignored file; a deleted tracked file
+    write(repo / "train.py", (repo / "train.py").read_text() + "# staged\n")
+    git(repo, "add", "train.py")
+    write(repo / "train.py", (repo / "train.py").read_text() + "# unstaged\n")
+    write(repo / "notes" / "idea.txt", "untracked\n")
+    write(repo / "metrics.json", "{}")  # ignored by .gitignore
+    (repo / ".gitignore").write_text("metrics.json\n")
+    before = user_state(repo)
+    head = git(repo, "rev-parse", "HEAD").strip()
+
+    proc = cli(repo, "run", "--", sys.executable, "train.py")
+    assert proc.returncode == 0, proc.stderr
+
+    assert user_state(repo) == before
+    run_id = one_run(repo)
+    ref = f"refs/runs/{run_id}"
+    assert git(repo, "rev-list", "--parents", "-n1", ref).split()[1:] == [head]
+    files = tree_files(repo, ref)
+    expected = {
+        p: (repo / p).read_bytes()
+        for p in [".gitignore", "gitops-ml.yaml", "params.json", "train.py", "notes/idea.txt"]
+    }
+    assert files == expected  # declared data (tracked or not) and ignored files left out
+    rec = record(repo, run_id)
+    assert rec["id"] == run_id and rec["exit_code"] == 0
+    assert rec["git"]["base"] == head and rec["git"]["branch"] == "main"
+    assert rec["git"]["dirty"] is True
+    assert {d["path"] for d in rec["data"]} == {"data", "data.csv"}
+    notes = git(repo, "notes", "--ref=gitops-ml", "show", "HEAD").splitlines()
+    assert [json.loads(n)["run"] for n in notes] == [run_id]
+
+
+def test_hostile_file_names_are_kept_exactly(project: Path) -> None:
+    names = [
+        "-rf",
+        "a b.txt",
+        "ünï.txt",
+        "new\nline.txt",
+        "dir with space/--x",
+        "tab\there",
+        '"q".txt',
+    ]
+    for i, name in enumerate(names):
+        write(project / name, f"content {i}\n")
+    before = user_state(project)
+    proc = cli(project, "run", "--", "true")
+    assert proc.returncode == 0, proc.stderr
+    assert user_state(project) == before
+    files = tree_files(project, f"refs/runs/{one_run(project)}")
+    for i, name in enumerate(names):
+        assert files.get(name) == f"content {i}\n".encode(), name
+    assert (project / "-rf").exists()
+
+
+def test_unborn_branch(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "p", commit=False)
+    before = user_state(repo)
+    proc = cli(repo, "run", "--", sys.executable, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    assert user_state(repo) == before
+    assert not (repo / ".git" / "index").exists()
+    run_id = one_run(repo)
+    ref = f"refs/runs/{run_id}"
+    assert git(repo, "rev-list", "--parents", "-n1", ref).split() == [
+        git(repo, "rev-parse", ref).strip()
+    ]  # no parent
+    assert set(tree_files(repo, ref)) == {".gitignore", "gitops-ml.yaml", "params.json", "train.py"}
+    rec = record(repo, run_id)
+    assert rec["git"]["base"] is None and rec["git"]["branch"] == "main"
+    assert rec["metrics"] == {"accuracy": 0.99, "loss": 0.1}
+    # the first commit afterwards, then a run on it gets its notes line
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "first")
+    assert cli(repo, "run", "--", "true").returncode == 0
+    second = [i for i in run_ids(repo) if i != run_id]
+    notes = git(repo, "notes", "--ref=gitops-ml", "show", "HEAD").splitlines()
+    assert [json.loads(n)["run"] for n in notes] == second
+
+
+def test_run_from_a_subdirectory(project: Path) -> None:
+    sub = project / "src" / "deep"
+    write(sub / "job.py", "import os, json\nprint(os.getcwd())\n")
+    before = user_state(project)
+    proc = cli(sub, "run", "--", sys.executable, "job.py")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(sub)
+    assert user_state(project) == before
+    run_id = one_run(project)
+    files = tree_files(project, f"refs/runs/{run_id}")
+    assert "src/deep/job.py" in files and "train.py" in files
+    rec = record(project, run_id)
+    assert rec["cwd"] == "src/deep"
+    assert rec["params"] == {"lr": 0.1, "seed": 1}  # params file found at the repo root
+
+
+def test_git_log_shows_runs_after_init(project: Path) -> None:
+    assert cli(project, "init").returncode == 0
+    proc = cli(project, "run", "-n", "first", "--", sys.executable, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    run_id = one_run(project)
+    for args in (["log", "--notes=gitops-ml"], ["log"]):  # displayRef makes plain log show it
+        out = git(project, *args)
+        assert "Notes (gitops-ml):" in out and run_id in out, args
+
+
+def _large_file_run(repo: Path, size: int) -> tuple[subprocess.CompletedProcess[str], str]:
+    with open(repo / "big.bin", "wb") as fh:
+        fh.truncate(size)  # sparse: fast to make
+    write(repo / "small.bin", "s" * 1000)
+    proc = cli(repo, "run", "--", "true")
+    assert proc.returncode == 0, proc.stderr
+    return proc, one_run(repo)
+
+
+def test_large_untracked_file_left_out_with_configured_limit(tmp_path: Path) -> None:
+    repo = make_project(
+        tmp_path / "p", config="params: params.json\nmetrics: metrics.json\nmax_untracked_mb: 1\n"
+    )
+    hostile = "big\nname -rf.bin"
+    with open(repo / hostile, "wb") as fh:
+        fh.truncate(3 * 1024 * 1024)
+    proc, run_id = _large_file_run(repo, 2 * 1024 * 1024)
+    warnings = proc.stderr.splitlines()
+    assert len(warnings) == 3 and all("warning: " in w for w in warnings[:2]), proc.stderr
+    assert any(" big.bin " in w for w in warnings)
+    assert any("'big\\nname -rf.bin'" in w for w in warnings)  # one line each
+    files = tree_files(repo, f"refs/runs/{run_id}")
+    assert "big.bin" not in files and hostile not in files and "small.bin" in files
+    assert sorted(record(repo, run_id)["skipped"], key=lambda s: s["size"]) == [
+        {"path": "big.bin", "size": 2 * 1024 * 1024},
+        {"path": hostile, "size": 3 * 1024 * 1024},
+    ]
+    blob_sizes = git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectsize)")
+    assert max(int(s) for s in blob_sizes.split()) < 1024 * 1024  # never copied into git
+
+
+def test_large_untracked_file_left_out_at_default_limit(project: Path) -> None:
+    size = 11 * 1024 * 1024
+    proc, run_id = _large_file_run(project, size)
+    assert "big.bin" in proc.stderr and "max_untracked_mb (10 MB)" in proc.stderr
+    assert "big.bin" not in tree_files(project, f"refs/runs/{run_id}")
+    assert record(project, run_id)["skipped"] == [{"path": "big.bin", "size": size}]
+
+
+NOTES_WRITER = textwrap.dedent(
+    """\
+    import sys, time
+    from gitops_ml.core import gitstore
+    while not __import__("os").path.exists(sys.argv[2]):
+        time.sleep(0.001)
+    repo = gitstore.open_repo()
+    gitstore.append_notes(repo, {sys.argv[1]: '{"type":"tag","tag":"%s"}' % sys.argv[3]}, "t")
+    """
+)
+
+
+def _burst(repo: Path, argvs: list[list[str]], go: Path) -> None:
+    go.unlink(missing_ok=True)
+    procs = [subprocess.Popen(a, cwd=repo, stderr=subprocess.DEVNULL) for a in argvs]
+    go.touch()
+    for p in procs:
+        p.wait(timeout=60)
+
+
+def test_plain_git_notes_append_loses_lines_but_cas_does_not(project: Path) -> None:
+    head = git(project, "rev-parse", "HEAD").strip()
+    go = project.parent / "go"
+    waiter = f'while [ ! -e "{go}" ]; do :; done; '
+    counts = []
+    for rnd in range(4):
+        ref = f"refs/notes/plain{rnd}"
+        _burst(
+            project,
+            [
+                ["sh", "-c", waiter + f"git notes --ref={ref} append -m line{i} HEAD"]
+                for i in range(8)
+            ],
+            go,
+        )
+        counts.append(
+            len(git(project, "notes", f"--ref={ref}", "show", "HEAD", check=False).splitlines())
+        )
+    print(f"plain 'git notes append' x8 concurrent, lines kept per round: {counts}")
+    assert min(counts) < 8, f"git serialized every round here: {counts}"
+
+    script = project.parent / "writer.py"
+    script.write_text(NOTES_WRITER)
+    _burst(project, [[sys.executable, str(script), head, str(go), f"t{i}"] for i in range(8)], go)
+    lines = git(project, "notes", "--ref=gitops-ml", "show", head).splitlines()
+    assert sorted(json.loads(ln)["tag"] for ln in lines) == [f"t{i}" for i in range(8)]
+    assert git(project, "fsck", "--no-dangling") == ""

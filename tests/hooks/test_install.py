@@ -1,0 +1,201 @@
+"""init --hooks and init --pre-commit: install, chain, never overwrite, idempotent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from gitops_ml.hooks.install import GIT_HOOKS, HOOK_STAGES, hook_script
+from tests.conftest import cli, git, write
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _init(repo: Path, *flags: str) -> list[str]:
+    proc = cli(repo, "init", *flags)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_shipped_hooks_dir_matches_what_init_installs() -> None:
+    for name in GIT_HOOKS:
+        path = ROOT / "hooks" / name
+        assert path.read_text() == hook_script(name), name
+        assert path.stat().st_mode & 0o111
+
+
+def test_pre_commit_hooks_yaml_matches_package() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"]: tuple(h["stages"]) for h in hooks} == HOOK_STAGES
+    scripts = (ROOT / "pyproject.toml").read_text()
+    docs = (ROOT / "README.md").read_text()
+    for h in hooks:
+        assert h["language"] == "python"
+        assert h["entry"] == h["id"]
+        assert f'{h["id"]} = "gitops_ml.hooks.' in scripts
+        assert f"`{h['id']}`" in docs
+        if h["stages"] != ["pre-commit"]:
+            assert h["always_run"] is True and h["pass_filenames"] is False
+
+
+def test_install_is_idempotent(project: Path) -> None:
+    lines = _init(project, "--hooks")
+    hooks = project / ".git" / "hooks"
+    for name in GIT_HOOKS:
+        assert (hooks / name).read_text() == hook_script(name)
+        assert f"installed the {name} hook" in "\n".join(lines)
+    assert _init(project, "--hooks") == ["gitops-ml init: already configured, nothing changed"]
+
+
+def test_existing_hook_is_chained_not_overwritten(project: Path) -> None:
+    hooks = project / ".git" / "hooks"
+    mine = "#!/bin/sh\necho my-own-hook >> hook-log.txt\nexit 0\n"
+    write(hooks / "post-commit", mine).chmod(0o755)
+    strict = "#!/bin/sh\necho 'lint failed' >&2\nexit 5\n"
+    write(hooks / "pre-commit", strict).chmod(0o755)
+    lines = "\n".join(_init(project, "--hooks"))
+    assert "runs first, as post-commit.local" in lines
+    assert (hooks / "post-commit.local").read_text() == mine
+    assert (hooks / "pre-commit.local").read_text() == strict
+    # the chained pre-commit still decides: its exit code blocks the commit
+    proc = subprocess.run(
+        ["git", "commit", "--allow-empty", "-m", "x"], cwd=project, capture_output=True, text=True
+    )
+    assert proc.returncode != 0 and "lint failed" in proc.stderr
+    (hooks / "pre-commit.local").unlink()
+    git(project, "commit", "-q", "--allow-empty", "-m", "x")
+    assert (project / "hook-log.txt").read_text() == "my-own-hook\n"
+    assert _init(project, "--hooks") == ["gitops-ml init: already configured, nothing changed"]
+
+
+def test_hook_and_local_both_present_is_left_alone(project: Path) -> None:
+    hooks = project / ".git" / "hooks"
+    write(hooks / "post-merge", "#!/bin/sh\nexit 0\n")
+    write(hooks / "post-merge.local", "#!/bin/sh\nexit 0\n")
+    lines = "\n".join(_init(project, "--hooks"))
+    assert "left .git/hooks/post-merge alone: post-merge.local exists too" in lines
+    assert (hooks / "post-merge").read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_core_hooks_path_is_honoured(project: Path) -> None:
+    git(project, "config", "core.hooksPath", "my-hooks")
+    _init(project, "--hooks")
+    assert (project / "my-hooks" / "pre-push").read_text() == hook_script("pre-push")
+    assert not (project / ".git" / "hooks" / "pre-push").exists()
+
+
+def test_hooks_do_nothing_without_gitops_ml(project: Path) -> None:
+    _init(project, "--hooks")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(project)}
+    for name in GIT_HOOKS:
+        proc = subprocess.run(
+            [str(project / ".git" / "hooks" / name)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env=env,
+            input="",
+        )
+        assert (proc.returncode, proc.stderr) == (0, ""), name
+
+
+EXISTING = """\
+# my team's hooks
+minimum_pre_commit_version: "3.2.0"
+repos:
+    # formatting first
+    -   repo: https://github.com/psf/black
+        rev: 24.1.0
+        hooks:
+        -   id: black
+# trailing comment
+"""
+
+
+def test_pre_commit_config_written_then_unchanged(project: Path) -> None:
+    lines = _init(project, "--pre-commit")
+    assert any("wrote .pre-commit-config.yaml" in ln for ln in lines)
+    cfg = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    assert cfg["default_install_hook_types"] == list(GIT_HOOKS)
+    (entry,) = cfg["repos"]
+    assert {h["id"]: tuple(h["stages"]) for h in entry["hooks"]} == HOOK_STAGES
+    assert entry["repo"] == "local"  # the installed commands: no repository URL to guess
+    before = (project / ".pre-commit-config.yaml").read_text()
+    assert _init(project, "--pre-commit") == ["gitops-ml init: already configured, nothing changed"]
+    assert (project / ".pre-commit-config.yaml").read_text() == before
+
+
+def test_pre_commit_config_extended_keeping_comments(project: Path) -> None:
+    path = write(project / ".pre-commit-config.yaml", EXISTING)
+    lines = "\n".join(_init(project, "--pre-commit"))
+    assert "added the gitops-ml hooks" in lines
+    assert "set default_install_hook_types" in lines
+    text = path.read_text()
+    for kept in ("# my team's hooks", "# formatting first", "# trailing comment", "-   id: black"):
+        assert kept in text
+    cfg = yaml.safe_load(text)
+    assert cfg["repos"][0]["repo"] == "https://github.com/psf/black"
+    assert len(cfg["repos"]) == 2
+    assert cfg["default_install_hook_types"] == list(GIT_HOOKS)
+    assert _init(project, "--pre-commit") == ["gitops-ml init: already configured, nothing changed"]
+    assert path.read_text() == text
+
+
+def test_pre_commit_config_empty_list_and_bad_yaml(project: Path) -> None:
+    path = write(project / ".pre-commit-config.yaml", "repos: []\n")
+    _init(project, "--pre-commit")
+    assert len(yaml.safe_load(path.read_text())["repos"]) == 1
+    write(project / ".pre-commit-config.yaml", "repos:\n  - repo: [unclosed\n")
+    proc = cli(project, "init", "--pre-commit")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("gitops-ml: error: .pre-commit-config.yaml:3: not valid YAML")
+
+
+def test_pre_commit_config_naming_a_gitops_ml_repository(project: Path) -> None:
+    url = "https://git.example.com/ml/gitops-ml"
+    proc = cli(
+        project, "init", "--pre-commit", "--pre-commit-repo", url, "--pre-commit-rev", "v9.9"
+    )
+    assert proc.returncode == 0, proc.stderr
+    (entry,) = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+    assert entry["repo"] == url and entry["rev"] == "v9.9"
+    assert {h["id"]: tuple(h["stages"]) for h in entry["hooks"]} == HOOK_STAGES
+
+
+def test_local_hooks_match_the_hook_repository_definitions() -> None:
+    from gitops_ml.hooks.install import LOCAL_HOOKS
+
+    shipped = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(shipped) == set(LOCAL_HOOKS) == set(HOOK_STAGES)
+    for hook_id, fields in LOCAL_HOOKS.items():
+        hook = shipped[hook_id]
+        assert hook["entry"] == hook_id
+        assert tuple(hook["stages"]) == HOOK_STAGES[hook_id]
+        for key in ("name", "files", "always_run", "pass_filenames"):
+            assert fields.get(key) == hook.get(key), (hook_id, key)
+
+
+def test_local_hooks_run_under_the_real_pre_commit(project: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    _init(project, "--pre-commit")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pc-home"), PRE_COMMIT_COLOR="never")
+
+    def pc(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    assert pc("run", "--all-files").returncode == 0
+    write(project / "gitops-ml.yaml", "params: params.json\nbogus: 1\n")
+    failed = pc("run", "--all-files")
+    assert failed.returncode == 1
+    assert "gitops-ml.yaml:2: unknown key 'bogus'" in failed.stdout
