@@ -49,6 +49,14 @@ def _keep_local_changes(repo: gitstore.Repo, entries: list[dict[str, Any]]) -> d
     return kept
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument(
+        "run", nargs="?", help="run id (default: the declared data as the last run used it)"
+    )
+    p.add_argument("--outputs", action="store_true", help="restore the run's outputs too")
+
+
 def main(args: argparse.Namespace) -> int:
     from gitops_ml.data import store
 

@@ -25,6 +25,11 @@ def run_entries(rec: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("runs", nargs="*", help="only what these runs used (default: everything cached)")
+
+
 def main(args: argparse.Namespace) -> int:
     from gitops_ml.data import store
     from gitops_ml.data.cache import LocalStore

@@ -118,6 +118,11 @@ def render(rows: list[dict[str, Any]], store: str | None) -> None:
             print(f"  {r['path']}: {r['problem']}")
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     cfg = config.load(repo.top)

@@ -43,6 +43,16 @@ def _section(title: str) -> None:
     print(f"\n== {title} ==", flush=True)
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument(
+        "dir",
+        nargs="?",
+        default=None,
+        help="where to create it (default: a new temporary directory)",
+    )
+
+
 def main(args: argparse.Namespace) -> int:
     import argparse as ap
 

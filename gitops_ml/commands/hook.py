@@ -33,6 +33,12 @@ def modules_for(name: str) -> tuple[str, ...]:
     raise UsageError(f"unknown hook '{name}' (known: {known})")
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("name")
+    p.add_argument("hook_args", nargs=argparse.REMAINDER)
+
+
 def main(args: argparse.Namespace) -> int:
     modules = modules_for(args.name)
     hook_args = list(args.hook_args)

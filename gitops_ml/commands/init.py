@@ -21,7 +21,7 @@ SETTINGS = (
 )
 
 
-def configure(repo: gitstore.Repo) -> list[str]:
+def configure_git(repo: gitstore.Repo) -> list[str]:
     """Apply the git settings that are missing; returns what changed."""
     changed = []
     for key, value in SETTINGS:
@@ -36,6 +36,26 @@ def configure(repo: gitstore.Repo) -> list[str]:
     return changed
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument(
+        "--hooks", action="store_true", help="install the plain git hooks (chaining existing ones)"
+    )
+    p.add_argument(
+        "--pre-commit", action="store_true", help="write or extend .pre-commit-config.yaml"
+    )
+    p.add_argument(
+        "--pre-commit-repo",
+        metavar="URL",
+        help="install the hooks from this gitops-ml repository (default: 'repo: local' hooks "
+        "running the installed gitops-ml commands)",
+        default=None,
+    )
+    p.add_argument(
+        "--pre-commit-rev", metavar="REV", help="the tag or commit to pin (default: v<version>)"
+    )
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     done: list[str] = []
@@ -43,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
     if not target.exists():
         shutil.copyfile(template_dir() / FILENAME, target)
         done.append(f"wrote {FILENAME}")
-    done += configure(repo)
+    done += configure_git(repo)
     if args.hooks:
         from gitops_ml.hooks.install import install_git_hooks
 

@@ -50,6 +50,15 @@ def _print_provenance(p: dict[str, Any]) -> None:
         print(f"verified  {json.dumps(ver, sort_keys=True)}")
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("target", nargs="?", help="a file path or content hash")
+    p.add_argument(
+        "--runs-using", metavar="PATH|HASH", help="list the runs that consumed this data"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     target = args.runs_using or args.target

@@ -80,6 +80,19 @@ def _headline(verdict: Verdict) -> str:
     return f"run {verdict.run} did NOT reproduce (re-run {verdict.by})"
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("run")
+    p.add_argument(
+        "--verify", action="store_true", help="compare metrics (exit 1 if outside tolerance)"
+    )
+    p.add_argument("--tolerance", action="append", default=[], metavar="METRIC=abs:X|rel:Y")
+    p.add_argument("--keep", action="store_true", help="keep the worktree")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--md", action="store_true")
+
+
 def main(args: argparse.Namespace) -> int:
     from gitops_ml.ui.render import md_table, print_table
 

@@ -11,6 +11,28 @@ from gitops_ml.runs.recorder import RunSpec, run_command
 from gitops_ml.ui.render import print_json
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.usage = "gitops-ml run [-n NAME] [-p KEY=VALUE]... [-t TAG]... [--isolated] -- CMD..."
+    p.add_argument("-n", "--name", help="a name for the run")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a param (written into the params file for the run)",
+    )
+    p.add_argument("-t", "--tag", action="append", default=[], help="tag the run (repeatable)")
+    p.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run in a temporary worktree of the snapshot (parallel-safe)",
+    )
+    p.add_argument("--json", action="store_true", help="print the record as JSON")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, help="the command, after --")
+
+
 def main(args: argparse.Namespace) -> int:
     cmd = list(args.cmd)
     if cmd and cmd[0] == "--":

@@ -132,6 +132,15 @@ def render_terminal(d: dict[str, Any]) -> None:
             print(f"\n{title}: no change")
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("a")
+    p.add_argument("b")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--md", action="store_true", help="Markdown tables (for a PR comment)")
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     a = index.full_record(repo, args.a)

@@ -69,6 +69,15 @@ def print_runs(runs: list[dict[str, Any]], title: str | None = None) -> None:
     print_table(title, headers, rows)
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("--where", help="filter, e.g. 'metrics.accuracy>=0.9 and params.lr<0.5'")
+    p.add_argument("--sort", metavar="[-]KEY", help="sort by KEY (prefix - for descending)")
+    p.add_argument("--limit", type=int, help="show at most N runs")
+    p.add_argument("--here", action="store_true", help="only runs made on the current HEAD commit")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     idx = index.load(repo)

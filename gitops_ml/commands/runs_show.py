@@ -53,6 +53,12 @@ def render(rec: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("run", help="run id or unique prefix")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     rec = index.full_record(repo, args.run)

@@ -207,6 +207,11 @@ def _print(page: dict[str, Any]) -> None:
     print(f"Get everybody's runs, notes and deploys:\n  {page['sync']}")
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     page = gather(repo)

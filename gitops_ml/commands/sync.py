@@ -14,6 +14,11 @@ from gitops_ml.core import gitstore
 from gitops_ml.sync import gitsync
 
 
+def configure(p: argparse.ArgumentParser) -> None:
+    """Declare this command's arguments."""
+    p.add_argument("remote", nargs="?", default=None, help="the remote (default: origin)")
+
+
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     target = gitsync.resolve(repo, args.remote)
