@@ -15,6 +15,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from gitops_ml.core.errors import OK, USAGE
 from gitops_ml.version import __version__
 
 EPILOG = (
@@ -113,7 +114,7 @@ def _split_globals(argv: list[str]) -> tuple[str | None, list[str]] | int:
             directory, i = arg[2:], i + 1
             continue
         sys.stderr.write(f"gitops-ml: error: unknown option {arg}\n{_usage()}")
-        return 2
+        return USAGE
     return directory, argv[i:]
 
 
@@ -121,7 +122,7 @@ def _find(rest: list[str]) -> tuple[str, str, str, list[str]] | int:
     """The command named at the start of ``rest``: (words, module, help, its arguments)."""
     if not rest:
         sys.stderr.write(_usage())
-        return 2
+        return USAGE
     for words, module, help_text in COMMANDS:
         n = len(words.split())
         if rest[:n] == words.split():
@@ -129,9 +130,9 @@ def _find(rest: list[str]) -> tuple[str, str, str, list[str]] | int:
     if rest[0] in GROUPS:
         wants_help = rest[1:2] in (["-h"], ["--help"])
         (sys.stdout if wants_help else sys.stderr).write(_usage(rest[0]))
-        return 0 if wants_help else 2
+        return OK if wants_help else USAGE
     sys.stderr.write(f"gitops-ml: error: unknown command '{rest[0]}'\n{_usage()}")
-    return 2
+    return USAGE
 
 
 def build_parser(words: str) -> tuple[argparse.ArgumentParser, str]:

@@ -6,6 +6,7 @@ OK = 0
 CHECK_FAILED = 1
 USAGE = 2
 ENVIRONMENT = 3
+INTERRUPTED = 130  # Ctrl-C, as shells report 128 + SIGINT
 
 
 class GitopsError(Exception):

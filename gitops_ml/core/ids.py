@@ -8,10 +8,8 @@ from collections.abc import Iterable
 
 from gitops_ml.core.errors import UsageError
 
-_CROCKFORD = set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-
-
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+_CROCKFORD = frozenset(_ALPHABET)
 
 
 def new_id() -> str:
@@ -25,6 +23,7 @@ def new_id() -> str:
 
 
 def normalize(prefix: str) -> str:
+    """A run id or prefix as stored: upper case, no surrounding blanks."""
     return prefix.strip().upper()
 
 

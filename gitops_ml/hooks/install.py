@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from gitops_ml.core import git, gitstore
+from gitops_ml.core.atomic import write_atomic
 from gitops_ml.core.errors import UsageError
 from gitops_ml.version import __version__
 
@@ -106,10 +107,7 @@ def hooks_dir(repo: gitstore.Repo) -> Path:
 
 
 def _write_executable(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
+    write_atomic(path, text, mode=0o755)
 
 
 def install_git_hooks(repo: gitstore.Repo) -> list[str]:

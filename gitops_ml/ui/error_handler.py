@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-from gitops_ml.core.errors import ENVIRONMENT, GitopsError
+from gitops_ml.core.errors import ENVIRONMENT, INTERRUPTED, OK, GitopsError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,15 +25,15 @@ if TYPE_CHECKING:
 class Outcome:
     """The exit code a command ends with."""
 
-    def __init__(self, code: int = 0) -> None:
+    def __init__(self, code: int = OK) -> None:
         self.code = code
 
 
 def log_path() -> Path:
-    from pathlib import Path
+    """``$XDG_CACHE_HOME/gitops-ml/gitops-ml.log``: where unexpected errors are detailed."""
+    from gitops_ml.core.xdg import cache_root
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gitops-ml" / "gitops-ml.log"
+    return cache_root() / "gitops-ml.log"
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:
@@ -68,12 +68,12 @@ def handle_errors() -> Iterator[Outcome]:
         outcome.code = exc.code
     except KeyboardInterrupt:
         print("gitops-ml: interrupted", file=sys.stderr)
-        outcome.code = 130
+        outcome.code = INTERRUPTED
     except BrokenPipeError:
         # stdout closed early (| head): not an error of ours.
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        outcome.code = 0
+        outcome.code = OK
     except Exception as exc:
         where = _log_unexpected(exc)
         more = f" (details in {where})" if where else ""

@@ -1,0 +1,56 @@
+"""One retry policy for compare-and-swap loops and remote rounds, with named limits.
+
+A loop reads::
+
+    for attempt in retry.attempts(retry.NOTES_CAS):
+        ... read, compute, compare-and-swap ...
+        if swapped:
+            return
+    raise GitopsError("... too many concurrent writers", ENVIRONMENT)
+
+:func:`attempts` sleeps between attempts (never before the first, never after the last),
+the delay growing linearly with the attempt number up to a cap, with optional jitter so
+writers that collided once do not collide again in step.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How often to try and how long to wait: ``step * n`` seconds before try ``n + 1``,
+    at most ``cap``; with ``jitter`` the wait is drawn from ``[wait * low, wait]``."""
+
+    tries: int
+    step: float
+    cap: float
+    jitter: float = 0.0
+
+    def delay(self, attempt: int) -> float:
+        """The wait after failed attempt number ``attempt`` (0-based)."""
+        wait = min(self.step * (attempt + 1), self.cap)
+        if self.jitter:
+            wait = random.uniform(wait * (1 - self.jitter), wait)
+        return wait
+
+
+# A local notes update (one ref, many writers: parallel runs, a sync merging): cheap tries,
+# many of them, since each writer holds the ref only for a few milliseconds.
+NOTES_CAS = Policy(tries=200, step=0.002, cap=0.05)
+# Merging fetched notes into the local ref: a heavier step (a git notes merge) per try.
+NOTES_MERGE = Policy(tries=50, step=0.005, cap=0.1)
+# A round against a remote (fetch, merge, push) while others push: few, slow, jittered.
+REMOTE_ROUNDS = Policy(tries=10, step=0.1, cap=1.0, jitter=0.8)
+
+
+def attempts(policy: Policy, *, sleep: bool = True) -> Iterator[int]:
+    """Yield ``0 .. policy.tries - 1``, waiting ``policy.delay`` between consecutive ones."""
+    for attempt in range(policy.tries):
+        if attempt and sleep:
+            time.sleep(policy.delay(attempt - 1))
+        yield attempt
