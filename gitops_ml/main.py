@@ -103,10 +103,10 @@ def _split_globals(argv: list[str]) -> tuple[str | None, list[str]] | int:
         arg = argv[i]
         if arg in ("-h", "--help"):
             sys.stdout.write(_usage())
-            return 0
+            return OK
         if arg in ("-V", "--version"):
             sys.stdout.write(f"gitops-ml {__version__}\n")
-            return 0
+            return OK
         if arg == "-C" and i + 1 < len(argv):
             directory, i = argv[i + 1], i + 2
             continue
