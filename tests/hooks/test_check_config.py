@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import cli, git, make_project, write
-from tests.hooks.conftest import best_time
+from tests.hooks.conftest import run_hook
 
 
 def check(repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
@@ -76,15 +76,12 @@ def test_plain_git_hook_blocks_the_commit(project: Path) -> None:
     git(project, "commit", "-q", "-m", "good")
 
 
-def test_fast_on_10k_files(big_repo: Path) -> None:
+def test_10k_names_accepted(big_repo: Path) -> None:
+    """Every name of a 10,000-file repository on one command line, and the plain git
+    hook over the staged files: both pass (their speed is in bench/cases_hooks.py)."""
     names = git(big_repo, "ls-files").split()
     assert len(names) > 10_000
-    took_all, proc = best_time(["gitops-ml-check-config", *names], big_repo)
-    assert proc.returncode == 0, proc.stdout
-    took_staged, proc = best_time(["gitops-ml", "hook", "pre-commit"], big_repo)
-    assert proc.returncode == 0, proc.stdout
-    print(
-        f"check-config: {took_all * 1000:.0f} ms (10k names), hook pre-commit {took_staged * 1000:.0f} ms"
-    )
-    assert took_all < 0.3
-    assert took_staged < 0.3
+    proc = run_hook(["gitops-ml-check-config", *names], big_repo)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    proc = run_hook(["gitops-ml", "hook", "pre-commit"], big_repo)
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import cli, git, make_project, write
-from tests.hooks.conftest import best_time
+from tests.hooks.conftest import run_hook
 
 CONFIG = "params: params.json\nmetrics: metrics.json\ndata: data/\nmax_untracked_mb: 0.01\n"
 
@@ -75,14 +75,11 @@ def test_plain_git_hook_refuses_the_commit(tmp_path: Path) -> None:
     assert git(repo, "log", "--format=%s").splitlines() == ["initial"]
 
 
-def test_fast_on_10k_files(big_repo: Path) -> None:
+def test_10k_names_accepted(big_repo: Path) -> None:
+    """Every name of a 10,000-file repository, and the index read without names: both
+    pass (their speed is in bench/cases_hooks.py)."""
     names = git(big_repo, "ls-files").split()
-    took_all, proc = best_time(["gitops-ml-no-data-in-git", *names], big_repo)
-    assert proc.returncode == 0, proc.stdout
-    took_staged, proc = best_time(["gitops-ml-no-data-in-git"], big_repo)
-    assert proc.returncode == 0, proc.stdout
-    print(
-        f"no-data-in-git: {took_all * 1000:.0f} ms (10k names), {took_staged * 1000:.0f} ms (index)"
-    )
-    assert took_all < 0.3
-    assert took_staged < 0.3
+    proc = run_hook(["gitops-ml-no-data-in-git", *names], big_repo)
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr
+    proc = run_hook(["gitops-ml-no-data-in-git"], big_repo)
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr
