@@ -36,6 +36,10 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("data pull", "data_pull", "download and restore data (and outputs) of a run"),
     ("reproduce", "reproduce", "rebuild a run's code, data and environment and re-run it"),
     ("sync", "sync", "fetch, merge and push runs, notes and deploy refs"),
+    ("deploy history", "deploy_history", "every deploy and rollback of an environment"),
+    ("deploy", "deploy", "put a run in service in an environment, recorded in refs/deploy/ENV"),
+    ("deployed", "deployed", "which run is in service, since when, by whom"),
+    ("rollback", "rollback", "the run in service before, back in service (a new event)"),
     ("status", "status", "the newcomer's page: what was tried, what is best, what is deployed"),
     ("hook", "hook", "run a git hook's implementation (used by hooks/ scripts)"),
 )
