@@ -159,15 +159,17 @@ def test_racing_deploys_from_two_clones_lose_nothing(tmp_path: Path, bare_remote
         "import os, pathlib, time\n"
         f"d = pathlib.Path({str(barrier)!r})\n"
         "(d / os.environ['GITOPS_ML_RUN_ID']).touch()\n"
-        "for _ in range(6000):\n"
+        "for _ in range(12000):\n"
         "    if len(list(d.iterdir())) >= 2: break\n"
         "    time.sleep(0.01)\n"
     )
-    config = "deploy:\n  production:\n    target: command\n    command: [python, {}]\n"
+    config = "store: {}\ndeploy:\n  production:\n    target: command\n    command: [python, {}]\n"
     for root in (a, b):
         (root / "ship.py").write_text(ship)
         with (root / "gitops-ml.yaml").open("a") as fh:
-            fh.write(config.format(root / "ship.py"))
+            fh.write(config.format(tmp_path / "store", root / "ship.py"))
+        # the models travel through the shared store: a rollback in b needs a's model
+        assert cli(root, "data", "push").returncode == 0
     procs = [
         subprocess.Popen(
             ["gitops-ml", "deploy", "production", run, "--json"],
