@@ -37,8 +37,11 @@ class GitFailed(GitopsError):
     """A git command failed; ``stderr`` holds git's own words."""
 
     def __init__(self, args: Sequence[str], returncode: int, stderr: str) -> None:
-        first = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit {returncode}"
-        super().__init__(f"git {' '.join(args[:2])} failed: {first}", 3)
+        # git's whole message: its last line alone often hides the cause (a hook's output,
+        # the object that is corrupt); continuation lines are indented under the first.
+        lines = [ln.rstrip() for ln in stderr.strip().splitlines() if ln.strip()]
+        said = "\n    ".join(lines) if lines else f"exit {returncode}"
+        super().__init__(f"git {' '.join(args[:2])} failed: {said}", 3)
         self.returncode = returncode
         self.stderr = stderr
 

@@ -649,16 +649,24 @@ def _worktrees_locked(repo: Repo) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+# gitops-ml's own git operations never run the user's hooks (a pre-commit framework's
+# post-checkout hook fails in a checkout of a snapshot made before its config existed).
+NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
+
+
 def add_worktree(repo: Repo, commit: str, where: Path) -> None:
     """Check ``commit`` out into a new detached worktree at ``where``."""
     with _worktrees_locked(repo):
-        git.run(["worktree", "add", "--detach", "--force", "-q", str(where), commit], repo.top)
+        git.run(
+            [*NO_HOOKS, "worktree", "add", "--detach", "--force", "-q", str(where), commit],
+            repo.top,
+        )
 
 
 def remove_worktree(repo: Repo, where: Path) -> None:
     """Remove a worktree made by :func:`add_worktree` (and prune stale ones)."""
     with _worktrees_locked(repo):
-        git.run(["worktree", "remove", "--force", str(where)], repo.top, check=False)
+        git.run([*NO_HOOKS, "worktree", "remove", "--force", str(where)], repo.top, check=False)
         if where.exists():
             shutil.rmtree(where, ignore_errors=True)
         git.run(["worktree", "prune"], repo.top, check=False)

@@ -332,3 +332,79 @@ def test_packages_that_cannot_be_fetched_are_one_line_and_exit_3(tmp_path: Path)
     assert err.startswith("gitops-ml: error: network error while installing the recorded packages")
     assert "Traceback" not in proc.stderr
     assert not list((Path(os.environ["XDG_CACHE_HOME"]) / "gitops-ml" / "envs").glob(".build-*"))
+
+
+PRE_COMMIT_CONFIG = """\
+repos:
+  - repo: local
+    hooks:
+      - id: nothing
+        name: nothing
+        entry: "true"
+        language: system
+        stages: [pre-commit, post-checkout]
+        always_run: true
+"""
+
+
+def test_the_pre_commit_frameworks_post_checkout_hook_does_not_break_reproduce(
+    tmp_path: Path,
+) -> None:
+    # a run made before .pre-commit-config.yaml was committed, then the framework installed
+    repo = _project(
+        tmp_path / "p", NOISY, "# none\n", "params: params.json\nmetrics: metrics.json\n"
+    )
+    run = _run(repo, "python", "train.py")
+    write(repo / ".pre-commit-config.yaml", PRE_COMMIT_CONFIG)
+    git(repo, "add", ".pre-commit-config.yaml")
+    git(repo, "commit", "-q", "-m", "pre-commit")
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    installed = subprocess.run(
+        [str(pre_commit), "install", "-t", "pre-commit", "-t", "post-checkout"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    # the hook is live: a plain worktree of the old commit fails the way reproduce did
+    snapshot = _record(repo, run)["git"]["snapshot"]
+    plain = subprocess.run(
+        ["git", "worktree", "add", "--detach", str(tmp_path / "wt"), snapshot],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert plain.returncode != 0 and ".pre-commit-config.yaml" in plain.stdout + plain.stderr
+    git(repo, "worktree", "remove", "--force", str(tmp_path / "wt"), check=False)
+
+    proc = cli(repo, "reproduce", run, "--tolerance", "loss=abs:0.011", "--verify", timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"run {run} reproduced by run" in proc.stdout
+
+
+def test_a_git_failure_shows_gits_whole_message(tmp_path: Path) -> None:
+    repo = _project(
+        tmp_path / "p", NOISY, "# none\n", "params: params.json\nmetrics: metrics.json\n"
+    )
+    run = _run(repo, "python", "train.py")
+    # the snapshot's tree object is corrupt: git worktree add fails with several lines
+    snapshot = _record(repo, run)["git"]["snapshot"]
+    tree = git(repo, "rev-parse", f"{snapshot}^{{tree}}").strip()
+    obj = repo / ".git" / "objects" / tree[:2] / tree[2:]
+    assert obj.exists()
+    obj.chmod(0o644)
+    obj.write_bytes(b"garbage")
+    proc = cli(repo, "reproduce", run, timeout=600)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    direct = subprocess.run(
+        ["git", "worktree", "add", "-q", "--detach", str(tmp_path / "wt"), snapshot],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert direct.returncode != 0
+    lines = [ln.strip() for ln in direct.stderr.splitlines() if ln.strip()]
+    assert len(lines) >= 2  # git said more than one line
+    for line in lines:
+        assert line in proc.stderr
