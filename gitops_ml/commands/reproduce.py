@@ -1,4 +1,4 @@
-"""``gitops-ml reproduce RUN [--verify] [--tolerance METRIC=abs:X|rel:Y]... [--keep] [--json|--md]``
+"""``gitops-ml reproduce RUN [--verify] [--tolerance METRIC=SPEC]... [--keep] [--json|--md]``
 
 Exit 0 when the run reproduced (with ``--verify``: every metric within tolerance), 1 when
 it did not, 2 for bad input (unknown run, a run with no command), 3 for environment
@@ -14,7 +14,8 @@ import sys
 from collections.abc import Iterator
 
 from gitops_ml.core import gitstore
-from gitops_ml.reproduce.service import Verdict, reproduce
+from gitops_ml.reproduce.service import reproduce
+from gitops_ml.reproduce.verify import Verdict
 from gitops_ml.ui.render import print_json
 
 HEADERS = ("metric", "expected", "got", "delta", "tolerance", "ok")
@@ -86,7 +87,14 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--verify", action="store_true", help="compare metrics (exit 1 if outside tolerance)"
     )
-    p.add_argument("--tolerance", action="append", default=[], metavar="METRIC=abs:X|rel:Y")
+    p.add_argument(
+        "--tolerance",
+        action="append",
+        default=[],
+        metavar="METRIC=SPEC",
+        help="SPEC: exact, abs:X, rel:Y or rel:Y,abs:X (default: integers exact, "
+        "other numbers rel:1e-9,abs:1e-12)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the worktree")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")

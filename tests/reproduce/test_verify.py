@@ -1,4 +1,4 @@
-"""The reproduce service: tolerances, metric and output comparison, the verdict and its note."""
+"""Comparing a re-run with its run: tolerances per metric, outputs by hash, the verdict and its note."""
 
 from __future__ import annotations
 
@@ -8,34 +8,16 @@ import math
 import pytest
 
 from gitops_ml.core.errors import UsageError
-from gitops_ml.reproduce.service import (
-    EXACT,
+from gitops_ml.core.tolerance import DEFAULT, Tolerance
+from gitops_ml.reproduce.verify import (
     MetricCheck,
     OutputCheck,
-    Tolerance,
     Verdict,
     compare_metrics,
     compare_outputs,
-    parse_tolerance,
+    passed,
     tolerances,
 )
-
-
-def test_tolerance_semantics() -> None:
-    assert Tolerance("abs", 0.01).allows(0.5, 0.509)
-    assert not Tolerance("abs", 0.01).allows(0.5, 0.52)
-    assert Tolerance("rel", 0.1).allows(-10.0, -10.9)  # |d| <= 0.1 * |expected|
-    assert not Tolerance("rel", 0.1).allows(-10.0, -11.5)
-    assert not Tolerance("rel", 0.5).allows(0.0, 1e-12)  # rel of zero is exact
-    assert EXACT.allows(0.25, 0.25) and not EXACT.allows(0.25, 0.25000000001)
-    assert EXACT.allows(math.nan, math.nan) and not Tolerance("abs", 9).allows(1.0, math.nan)
-    assert str(Tolerance("abs", 0.02)) == "abs:0.02" and str(EXACT) == "exact"
-
-
-@pytest.mark.parametrize("bad", ["0.1", "abs:", "abs:-1", "within:1", "abs:1e", "rel:x"])
-def test_bad_tolerances_are_usage_errors(bad: str) -> None:
-    with pytest.raises(UsageError, match="abs:X or rel:Y"):
-        parse_tolerance(bad, "--tolerance loss")
 
 
 def test_flags_beat_the_current_config_which_beats_the_snapshot_config() -> None:
@@ -45,10 +27,10 @@ def test_flags_beat_the_current_config_which_beats_the_snapshot_config() -> None
         {"acc": "abs:9", "f1": "abs:0.2"},
     )
     assert got == {
-        "loss": Tolerance("abs", 0.5),
-        "a=b": Tolerance("rel", 0.1),  # metric names may hold '='
-        "acc": Tolerance("rel", 0.01),
-        "f1": Tolerance("abs", 0.2),
+        "loss": Tolerance(abs=0.5),
+        "a=b": Tolerance(rel=0.1),  # metric names may hold '='
+        "acc": Tolerance(rel=0.01),
+        "f1": Tolerance(abs=0.2),
     }
     with pytest.raises(UsageError, match="METRIC=abs:X"):
         tolerances(["abs:0.1"])
@@ -58,7 +40,7 @@ def test_every_recorded_metric_is_checked_and_a_missing_one_fails() -> None:
     checks = compare_metrics(
         {"loss": 0.5, "acc": 0.9, "f1": 0.7, "model": "cnn", "best": True},
         {"loss": 0.505, "acc": 0.8, "model": "cnn", "best": 1, "extra": 3},
-        {"loss": Tolerance("abs", 0.01)},
+        {"loss": Tolerance(abs=0.01)},
     )
     by = {c.name: c for c in checks}
     assert [c.name for c in checks] == ["loss", "acc", "f1", "model", "best"]
@@ -68,6 +50,39 @@ def test_every_recorded_metric_is_checked_and_a_missing_one_fails() -> None:
     assert not by["f1"].ok and by["f1"].got is None
     assert by["model"].ok and by["model"].delta is None
     assert not by["best"].ok  # a bool is not the number 1
+
+
+def test_without_a_tolerance_floats_absorb_noise_and_whole_numbers_are_exact() -> None:
+    checks = compare_metrics(
+        {"loss": 0.1 + 0.2 + 0.3, "auc": 0.5, "epochs": 3, "n": 10**17, "zero": 0.0},
+        {"loss": 0.6, "auc": 0.5000001, "epochs": 3, "n": 10**17 + 1, "zero": 1e-17},
+        {},
+    )
+    by = {c.name: c for c in checks}
+    assert by["loss"].ok and by["loss"].delta != 0 and by["loss"].tolerance == str(DEFAULT)
+    assert not by["auc"].ok  # 2e-7 relative is real
+    assert by["epochs"].ok and by["epochs"].tolerance == "exact"
+    assert not by["n"].ok  # integers: exact, whatever their size
+    assert by["zero"].ok  # the absolute part: 1e-17 is noise around zero
+    assert math.isnan(math.nan) and compare_metrics({"x": math.nan}, {"x": math.nan}, {})[0].ok
+    missing = compare_metrics({"x": 0.5}, {}, {})[0]
+    assert not missing.ok and missing.tolerance == str(DEFAULT)
+
+
+def test_the_overall_answer() -> None:
+    good = [MetricCheck("a", 1, 1, 0.0, "exact", True)]
+    bad_out = [OutputCheck("m", "a", "b", False)]
+    assert passed(good, bad_out, expected_exit=0, exit_code=0, outputs_must_match=False)
+    assert not passed(good, bad_out, expected_exit=0, exit_code=0, outputs_must_match=True)
+    assert not passed(good, [], expected_exit=0, exit_code=1, outputs_must_match=False)
+    assert passed(good, [], expected_exit=None, exit_code=1, outputs_must_match=False)
+    assert not passed(
+        [MetricCheck("a", 1, 2, 1.0, "exact", False)],
+        [],
+        expected_exit=0,
+        exit_code=0,
+        outputs_must_match=False,
+    )
 
 
 def test_outputs_compare_by_hash() -> None:

@@ -1,0 +1,155 @@
+"""What to install for a run's environment, in order of preference:
+
+- the run's lockfile, read from its code snapshot and checked against the recorded hash:
+  ``uv.lock`` (exported with ``uv export --frozen``, the project itself left out) or a
+  pip requirements file (``requirements*.txt``, ``*.in``, ``requirements.lock``, with the
+  files it includes);
+- otherwise the exact recorded distributions, ``name==version`` with ``--no-deps``
+  (gitops-ml itself, pip, setuptools and wheel left out).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gitops_ml.core import gitstore
+from gitops_ml.core.errors import ENVIRONMENT, EnvironmentProblem, GitopsError
+from gitops_ml.reproduce import tools
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
+
+# Never installed from a distribution list: tools of the host, or gitops-ml itself (linked in).
+SKIP = frozenset({"gitops-ml", "pip", "setuptools", "wheel"})
+_INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s+|=)(\S+)")
+
+
+@dataclass
+class Plan:
+    """An install: a requirements file (None: nothing to install) and how to read it."""
+
+    requirements: Path | None
+    no_deps: bool
+    source: str  # the lockfile path, or "distributions"
+    warnings: list[str]
+
+
+def _materialize(repo: gitstore.Repo, commit: str, rel: str, dest: Path, seen: set[str]) -> bool:
+    """Write ``rel`` from the snapshot under ``dest``, with the files it includes (-r/-c)."""
+    if rel in seen:
+        return True
+    seen.add(rel)
+    data = gitstore.show_file(repo, commit, rel)
+    if data is None:
+        return False
+    target = dest / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    for line in data.decode(errors="replace").splitlines():
+        m = _INCLUDE.match(line)
+        if not m or "://" in m.group(1):
+            continue
+        inc = os.path.normpath(str(PurePosixPath(rel).parent / m.group(1)))
+        if not inc.startswith(("..", "/")):
+            _materialize(repo, commit, PurePosixPath(inc).as_posix(), dest, seen)
+    return True
+
+
+def uv_export(uv: str, repo: gitstore.Repo, commit: str, rel: str, work: Path) -> Path:
+    """Requirements with hashes from a snapshot's ``uv.lock`` (and its pyproject.toml)."""
+    folder = PurePosixPath(rel).parent
+    project = work / "project"
+    for name in ("pyproject.toml", PurePosixPath(rel).name):
+        data = gitstore.show_file(repo, commit, str(folder / name) if str(folder) != "." else name)
+        if data is None:
+            raise GitopsError(
+                f"{rel}: the run's snapshot has no {folder / name}; cannot export the lock", 2
+            )
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_bytes(data)
+    out = work / "uv-export.txt"
+    args = ["export", "--frozen", "--no-emit-workspace", "--no-header"]
+    args += ["--format", "requirements-txt", "--output-file", str(out)]
+    proc = subprocess.run(
+        [uv, *args], cwd=project, capture_output=True, text=True, env=tools.tool_env()
+    )
+    if proc.returncode != 0:
+        raise GitopsError(f"{rel}: uv export failed: {tools.last_error(proc.stderr)}", 2)
+    return out
+
+
+def uv_lock_pins(data: bytes) -> list[str]:
+    """``name==version`` of the registry packages in a uv.lock (when uv is not there)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        raise EnvironmentProblem(
+            "rebuilding from uv.lock needs uv (or Python 3.11+): install uv"
+        ) from None
+    lock = tomllib.loads(data.decode())
+    return [
+        f"{p['name']}=={p['version']}"
+        for p in lock.get("package", [])
+        if "registry" in (p.get("source") or {}) and "version" in p
+    ]
+
+
+def _from_lockfile(
+    repo: gitstore.Repo, rec: Mapping[str, Any], work: Path, uv: str | None, warnings: list[str]
+) -> Plan | None:
+    """The plan of the run's lockfile, or None (a warning says why) to use distributions."""
+    lock = (rec.get("environment") or {}).get("lockfile")
+    commit = (rec.get("git") or {}).get("snapshot")
+    if not lock or not commit:
+        return None
+    rel = str(lock.get("path"))
+    data = gitstore.show_file(repo, commit, rel)
+    if data is None:
+        warnings.append(
+            f"lockfile {rel} is not in the run's snapshot; installing the recorded distributions"
+        )
+        return None
+    from gitops_ml.core.hashing import hash_bytes
+
+    if hash_bytes(data) != lock.get("hash"):
+        raise GitopsError(
+            f"lockfile {rel} in the snapshot of run {rec.get('id')} does not match the "
+            f"recorded hash {lock.get('hash')}: the record is inconsistent",
+            ENVIRONMENT,
+        )
+    name = PurePosixPath(rel).name
+    if name == "uv.lock":
+        if uv:
+            return Plan(uv_export(uv, repo, commit, rel, work), False, rel, warnings)
+        pinned = work / "uv-lock-pins.txt"
+        pinned.write_text("\n".join(uv_lock_pins(data)) + "\n")
+        return Plan(pinned, True, rel, warnings)
+    if name.endswith((".txt", ".in")) or name == "requirements.lock":
+        _materialize(repo, commit, rel, work / "lock", set())
+        return Plan(work / "lock" / rel, False, rel, warnings)
+    warnings.append(
+        f"rebuilding from {name} is not supported; installing the recorded distributions"
+    )
+    return None
+
+
+def plan_install(repo: gitstore.Repo, rec: Mapping[str, Any], work: Path, uv: str | None) -> Plan:
+    """What to install for the record's environment, written under ``work``."""
+    work.mkdir(parents=True, exist_ok=True)
+    warnings: list[str] = []
+    plan = _from_lockfile(repo, rec, work, uv, warnings)
+    if plan is not None:
+        return plan
+    dists = (rec.get("environment") or {}).get("distributions") or {}
+    pins = [f"{n}=={v}" for n, v in sorted(dists.items()) if n not in SKIP and v]
+    if not pins:
+        return Plan(None, True, "distributions", warnings)
+    path = work / "distributions.txt"
+    path.write_text("\n".join(pins) + "\n")
+    return Plan(path, True, "distributions", warnings)
