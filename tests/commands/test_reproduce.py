@@ -446,11 +446,9 @@ def test_the_default_comparison_absorbs_float_noise_but_nothing_real(tmp_path: P
     assert exact.returncode == 1, exact.stdout + exact.stderr
     row = next(ln.split() for ln in exact.stdout.splitlines() if ln.startswith("loss"))
     assert row[-2:] == ["exact", "NO"]
-    write(
-        repo / "gitops-ml.yaml",
-        "params: params.json\nmetrics: metrics.json\ntolerances:\n  loss: rel:1e-6,abs:1e-9\n",
+    combined = cli(
+        repo, "reproduce", run, "--verify", "--json", "--tolerance", "loss=rel:1e-6,abs:1e-9"
     )
-    combined = cli(repo, "reproduce", run, "--verify", "--json")
     assert combined.returncode == 0, combined.stdout + combined.stderr
     (loss,) = [m for m in json.loads(combined.stdout)["metrics"] if m["name"] == "loss"]
     assert loss["tolerance"] == "rel:1e-06,abs:1e-09"
