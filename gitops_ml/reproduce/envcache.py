@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from gitops_ml.core import environment
+from gitops_ml.core import environment, xdg
 from gitops_ml.reproduce import venvs
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -29,8 +29,7 @@ _FINGERPRINT = re.compile(r"^[0-9a-f]{8,64}$")
 
 def cache_root() -> Path:
     """``$XDG_CACHE_HOME/gitops-ml/envs`` (``~/.cache/gitops-ml/envs`` by default)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gitops-ml" / "envs"
+    return xdg.cache_root() / "envs"
 
 
 def env_key(rec: Mapping[str, Any]) -> str:

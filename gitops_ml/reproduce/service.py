@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gitops_ml.core import config as config_mod
-from gitops_ml.core import environment, gitstore
+from gitops_ml.core import environment, gitstore, times
 from gitops_ml.core.errors import UsageError
 from gitops_ml.core.tolerance import Tolerance
 from gitops_ml.reproduce import envbuild, worktree
@@ -46,11 +46,6 @@ def _safe_cwd(value: Any) -> str:
     if rel.startswith("/") or ".." in parts:
         raise UsageError(f"the run's recorded cwd {rel!r} is outside the repository")
     return rel
-
-
-def _now_iso() -> str:
-    ts = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
 
 
 @dataclass
@@ -231,7 +226,7 @@ def reproduce(
         )
         gitstore.append_notes(
             repo,
-            {target.snapshot: verdict.note(_now_iso())},
+            {target.snapshot: verdict.note(times.utc_iso())},
             f"gitops-ml: verify {target.id} by {verdict.by}\n",
         )
     timings["total"] = time.monotonic() - t0
