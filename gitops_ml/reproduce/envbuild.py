@@ -61,25 +61,34 @@ class BuiltEnv:
         }
 
 
-def _from_marker(
-    final: Path, marker: Mapping[str, Any], started: float, warnings: list[str], log: Log
-) -> BuiltEnv:
+@dataclass
+class _Request:
+    """What is about to be installed, and with what: decided before the cache is asked."""
+
+    uv: str | None
+    interpreter: str
+    version: str
+    plan: envplan.Plan
+    key: str
+    warnings: list[str]
+
+    @property
+    def method(self) -> str:
+        return "uv" if self.uv else "venv+pip"
+
+
+def _from_marker(final: Path, marker: Mapping[str, Any], req: _Request, started: float) -> BuiltEnv:
     shim.refresh_shim(final, str(marker.get("python_version")))
-    warnings += list(marker.get("warnings") or [])
-    seconds = time.monotonic() - started
-    log(f"reusing environment {final} ({seconds:.2f} s)")
-    for w in warnings:
-        log(f"warning: {w}")
     return BuiltEnv(
         path=final,
         python=venvs.venv_python(final),
         python_version=str(marker.get("python_version")),
         implementation=str(marker.get("implementation")),
         reused=True,
-        seconds=seconds,
+        seconds=time.monotonic() - started,
         method=str(marker.get("method")),
         source=str(marker.get("source")),
-        warnings=warnings,
+        warnings=req.warnings,
     )
 
 
@@ -106,52 +115,35 @@ def _install(uv: str | None, python: Path, plan: envplan.Plan, log_file: Path) -
     )
 
 
-def _build(
-    repo: gitstore.Repo,
-    rec: Mapping[str, Any],
-    key: str,
-    *,
-    started: float,
-    warnings: list[str],
-    log: Log,
-) -> BuiltEnv:
-    uv = tools.find_uv()
-    method = "uv" if uv else "venv+pip"
+def _build(rec: Mapping[str, Any], req: _Request, *, started: float, log: Log) -> BuiltEnv:
     root = envcache.cache_root()
-    final = root / key
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".build-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    final = root / req.key
+    tmp = root / f".build-{req.key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
-    log_file = root / f"{key}.log"
+    log_file = root / f"{req.key}.log"
     log_file.write_text("")
     try:
-        env = rec.get("environment") or {}
-        interpreter, version, mismatch = tools.find_python(env.get("python"), uv)
-        if mismatch:
-            warnings.append(mismatch)
-        plan = envplan.plan_install(repo, rec, tmp / ".plan", uv)
-        warnings += plan.warnings
-        for w in warnings:
-            log(f"warning: {w}")
-        log(f"building environment {key} with {method} from {plan.source} (Python {version})")
+        log(
+            f"building environment {req.key} with {req.method} from {req.plan.source} "
+            f"(Python {req.version})"
+        )
         venv = tmp / "env"
-        _make_venv(uv, interpreter, venv, log_file)
+        _make_venv(req.uv, req.interpreter, venv, log_file)
         python = venvs.venv_python(venv)
-        _install(uv, python, plan, log_file)
-        got = tools.version_of(str(python)) or (version, sys.implementation.name)
+        _install(req.uv, python, req.plan, log_file)
+        got = tools.version_of(str(python)) or (req.version, sys.implementation.name)
         marker = {
-            "fingerprint": key,
+            "key": req.key,
+            "plan": req.plan.digest(),
             "python_version": got[0],
             "implementation": got[1],
-            "method": method,
-            "source": plan.source,
-            "warnings": warnings,
+            "method": req.method,
+            "source": req.plan.source,
             "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "seconds": round(time.monotonic() - started, 3),
             "run": rec.get("id"),
         }
-        shutil.rmtree(tmp / ".plan", ignore_errors=True)
-        envcache.publish(venv, final, marker)
+        envcache.publish(venv, final, marker, req.plan.pins)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     shim.refresh_shim(final, got[0])
@@ -164,28 +156,55 @@ def _build(
         implementation=got[1],
         reused=False,
         seconds=seconds,
-        method=method,
-        source=plan.source,
-        warnings=warnings,
+        method=req.method,
+        source=req.plan.source,
+        warnings=req.warnings,
     )
 
 
-def ensure_env(repo: gitstore.Repo, rec: Mapping[str, Any], *, log: Log = _stderr) -> BuiltEnv:
-    """The rebuilt environment of a run: from the cache, else built now (see module docs)."""
-    started = time.monotonic()
+def _request(repo: gitstore.Repo, rec: Mapping[str, Any], work: Path) -> _Request:
+    """The tools, the interpreter and the plan for a run, and the cache key they make."""
     env = rec.get("environment") or {}
-    key = envcache.env_key(rec)
     warnings: list[str] = []
     recorded_platform = env.get("platform")
     if recorded_platform and recorded_platform != environment.platform_tag():
         warnings.append(
             f"run recorded on {recorded_platform}, rebuilding on {environment.platform_tag()}"
         )
-    final = envcache.cache_root() / key
-    marker = envcache.reusable(final)
-    if marker is not None:
-        return _from_marker(final, marker, started, warnings, log)
-    return _build(repo, rec, key, started=started, warnings=warnings, log=log)
+    uv = tools.find_uv()
+    interpreter, version, mismatch = tools.find_python(env.get("python"), uv)
+    if mismatch:
+        warnings.append(mismatch)
+    plan = envplan.plan_install(repo, rec, work, uv)
+    warnings += plan.warnings
+    key = envcache.install_key(interpreter, version, plan.digest())
+    return _Request(uv, interpreter, version, plan, key, warnings)
+
+
+def ensure_env(repo: gitstore.Repo, rec: Mapping[str, Any], *, log: Log = _stderr) -> BuiltEnv:
+    """The rebuilt environment of a run: from the cache when what is installed there is
+    what the run needs, else built now (see :mod:`.envcache`: nothing a record claims
+    selects an environment)."""
+    started = time.monotonic()
+    root = envcache.cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    work = root / f".plan-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        req = _request(repo, rec, work)
+        for w in req.warnings:
+            log(f"warning: {w}")
+        final = root / req.key
+        marker, why = envcache.check(final, req.key, req.plan.pins)
+        if marker is not None:
+            built = _from_marker(final, marker, req, started)
+            log(f"reusing environment {final} ({built.seconds:.2f} s)")
+            return built
+        if why:
+            log(f"warning: cached environment {final} is not reused: {why}; rebuilding")
+            envcache.discard(final)
+        return _build(rec, req, started=started, log=log)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def describe(

@@ -14,11 +14,12 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gitops_ml.core import gitstore
 from gitops_ml.core.errors import ENVIRONMENT, EnvironmentProblem, GitopsError
+from gitops_ml.core.hashing import hash_bytes
 from gitops_ml.reproduce import tools
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 # Never installed from a distribution list: tools of the host, or gitops-ml itself (linked in).
 SKIP = frozenset({"gitops-ml", "pip", "setuptools", "wheel"})
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+!_-]*$")
 _INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s+|=)(\S+)")
 
 
@@ -38,6 +41,19 @@ class Plan:
     no_deps: bool
     source: str  # the lockfile path, or "distributions"
     warnings: list[str]
+    root: Path  # the folder holding every file the install reads
+    pins: dict[str, str] = field(default_factory=dict)  # exact versions the run needs
+
+    def digest(self) -> str:
+        """What this plan installs: every file under ``root`` (the requirements file and
+        the files it includes), which one is read, and whether dependencies are resolved."""
+        parts = [b"no-deps" if self.no_deps else b"deps"]
+        req = self.requirements
+        parts.append(str(req.relative_to(self.root)).encode() if req else b"-")
+        if req is not None:
+            for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
+                parts += [str(path.relative_to(self.root)).encode(), path.read_bytes()]
+        return hash_bytes(b"\0".join(parts))[:32]
 
 
 def _materialize(repo: gitstore.Repo, commit: str, rel: str, dest: Path, seen: set[str]) -> bool:
@@ -115,8 +131,6 @@ def _from_lockfile(
             f"lockfile {rel} is not in the run's snapshot; installing the recorded distributions"
         )
         return None
-    from gitops_ml.core.hashing import hash_bytes
-
     if hash_bytes(data) != lock.get("hash"):
         raise GitopsError(
             f"lockfile {rel} in the snapshot of run {rec.get('id')} does not match the "
@@ -126,13 +140,13 @@ def _from_lockfile(
     name = PurePosixPath(rel).name
     if name == "uv.lock":
         if uv:
-            return Plan(uv_export(uv, repo, commit, rel, work), False, rel, warnings)
+            return Plan(uv_export(uv, repo, commit, rel, work), False, rel, warnings, work)
         pinned = work / "uv-lock-pins.txt"
         pinned.write_text("\n".join(uv_lock_pins(data)) + "\n")
-        return Plan(pinned, True, rel, warnings)
+        return Plan(pinned, True, rel, warnings, work)
     if name.endswith((".txt", ".in")) or name == "requirements.lock":
         _materialize(repo, commit, rel, work / "lock", set())
-        return Plan(work / "lock" / rel, False, rel, warnings)
+        return Plan(work / "lock" / rel, False, rel, warnings, work / "lock")
     warnings.append(
         f"rebuilding from {name} is not supported; installing the recorded distributions"
     )
@@ -147,9 +161,26 @@ def plan_install(repo: gitstore.Repo, rec: Mapping[str, Any], work: Path, uv: st
     if plan is not None:
         return plan
     dists = (rec.get("environment") or {}).get("distributions") or {}
-    pins = [f"{n}=={v}" for n, v in sorted(dists.items()) if n not in SKIP and v]
+    pins = _pins(dists, warnings)
     if not pins:
-        return Plan(None, True, "distributions", warnings)
+        return Plan(None, True, "distributions", warnings, work)
     path = work / "distributions.txt"
-    path.write_text("\n".join(pins) + "\n")
-    return Plan(path, True, "distributions", warnings)
+    path.write_text("".join(f"{n}=={v}\n" for n, v in pins.items()))
+    return Plan(path, True, "distributions", warnings, work, pins)
+
+
+def _pins(dists: Any, warnings: list[str]) -> dict[str, str]:
+    """The exact ``{name: version}`` to install from a recorded distribution list; a name
+    or version that is not one (a newline, an option) is left out with a warning."""
+    pins: dict[str, str] = {}
+    bad: list[str] = []
+    for name, version in sorted(dict(dists).items()) if isinstance(dists, dict) else []:
+        if name in SKIP or not version:
+            continue
+        if _NAME.match(str(name)) and _VERSION.match(str(version)):
+            pins[str(name)] = str(version)
+        else:
+            bad.append(repr(f"{name}=={version}")[:60])
+    if bad:
+        warnings.append(f"left out distributions that are not name==version: {', '.join(bad)}")
+    return pins

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -452,3 +453,111 @@ def test_the_default_comparison_absorbs_float_noise_but_nothing_real(tmp_path: P
     assert combined.returncode == 0, combined.stdout + combined.stderr
     (loss,) = [m for m in json.loads(combined.stdout)["metrics"] if m["name"] == "loss"]
     assert loss["tolerance"] == "rel:1e-06,abs:1e-09"
+
+
+def _payload_wheel(where: Path, marker: Path, name: str = "payload", version: str = "1.0") -> Path:
+    """A wheel whose ``.pth`` file appends to ``marker`` whenever its Python starts."""
+    import base64
+    import hashlib
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}.pth": f"import os; open({str(marker)!r}, 'a').write('pwned\\n')\n",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    lines = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        lines.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    files[f"{info}/RECORD"] = "\n".join([*lines, f"{info}/RECORD,,"]) + "\n"
+    where.mkdir(parents=True, exist_ok=True)
+    wheel = where / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+    return wheel
+
+
+def _forge(repo: Path, run_id: str, edit: Callable[[dict], None]) -> None:
+    """Rewrite a run's record in place (what a hostile remote can serve through sync)."""
+    ref = f"refs/runs/{run_id}"
+    commit = git(repo, "rev-parse", ref).strip()
+    raw = git(repo, "cat-file", "commit", commit)
+    headers, _, message = raw.partition("\n\n")
+    title, _, text = message.partition("\n\n")
+    rec = json.loads(text)
+    edit(rec)
+    tree = git(repo, "rev-parse", f"{commit}^{{tree}}").strip()
+    parents = [ln.split()[1] for ln in headers.splitlines() if ln.startswith("parent ")]
+    args = ["commit-tree", tree]
+    for p in parents:
+        args += ["-p", p]
+    new_message = f"{title}\n\n{json.dumps(rec, sort_keys=True, separators=(',', ':'))}"
+    forged = git(repo, *args, input=new_message).strip()
+    git(repo, "update-ref", ref, forged)
+
+
+def test_a_forged_run_claiming_anothers_environment_never_poisons_it(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    wheels = tmp_path / "wheels"
+    _payload_wheel(wheels, marker)
+    config = "params: params.json\nmetrics: metrics.json\n"
+    repo = _project(tmp_path / "p", NOISY, "# no dependencies\n", config)
+    legit = _run(repo, "python", "train.py")
+    legit_fp = _record(repo, legit)["environment"]["fingerprint"]
+
+    # a teammate's (hostile) run: its lockfile installs the payload; its record claims the
+    # legitimate run's environment fingerprint
+    write(repo / "requirements.txt", f"--no-index\n--find-links {wheels}\npayload==1.0\n")
+    git(repo, "commit", "-qam", "payload")
+    forged = _run(repo, "python", "train.py")
+    assert _record(repo, forged)["environment"]["fingerprint"] != legit_fp
+
+    def claim(rec: dict) -> None:
+        rec["environment"]["fingerprint"] = legit_fp
+
+    _forge(repo, forged, claim)
+    assert _record(repo, forged)["environment"]["fingerprint"] == legit_fp
+
+    bad = cli(repo, "reproduce", forged, "--json", timeout=600)
+    assert bad.returncode in (0, 1), bad.stdout + bad.stderr
+    assert marker.exists()  # reproducing the forged run ran its payload, as it would
+    bad_env = json.loads(bad.stdout)["environment"]["path"]
+    marker.unlink()
+
+    good = cli(repo, "reproduce", legit, "--verify", "--tolerance", "loss=abs:0.011", "--json")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert not marker.exists(), "the payload ran while reproducing the legitimate run"
+    verdict = json.loads(good.stdout)
+    assert verdict["environment"]["path"] != bad_env
+    assert verdict["environment"]["reused"] is False
+    probe = subprocess.run(
+        [str(Path(verdict["environment"]["path"]) / "bin" / "python"), "-c", "pass"],
+        capture_output=True,
+    )
+    assert probe.returncode == 0 and not marker.exists()
+
+
+def test_a_cached_environment_changed_after_its_build_is_not_reused(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    repo = _project(
+        tmp_path / "p", NOISY, "# no dependencies\n", "params: params.json\nmetrics: metrics.json\n"
+    )
+    run = _run(repo, "python", "train.py")
+    first = cli(repo, "reproduce", run, "--json", timeout=600)
+    assert first.returncode == 0, first.stderr
+    env_dir = Path(json.loads(first.stdout)["environment"]["path"])
+    # something (a re-run command, another tool) drops a startup file into its site-packages
+    (site,) = env_dir.glob("lib/python*/site-packages")
+    (site / "zz_evil.pth").write_text(f"import os; open({str(marker)!r}, 'a').write('x')\n")
+
+    second = cli(repo, "reproduce", run, "--json", timeout=600)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert not marker.exists()
+    assert json.loads(second.stdout)["environment"]["reused"] is False
+    assert "changed since it was built" in second.stderr
+    third = cli(repo, "reproduce", run, "--json", timeout=600)
+    assert json.loads(third.stdout)["environment"]["reused"] is True

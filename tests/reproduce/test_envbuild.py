@@ -57,11 +57,11 @@ def test_an_environment_is_built_once_renamed_into_place_and_reused(
         monkeypatch.setenv(tools.ENV_NO_UV, "1")
     content = "# nothing to install\n"
     repo, commit = _repo(tmp_path, {"requirements.txt": content})
-    rec = _rec(commit, "requirements.txt", content, fingerprint="ab" * 16)
+    rec = _rec(commit, "requirements.txt", content, fingerprint="ab" * 16)  # claims nothing
     logs: list[str] = []
     first = envbuild.ensure_env(repo, rec, log=logs.append)
     assert not first.reused and first.method == ("uv" if use_uv else "venv+pip")
-    assert first.path == envcache.cache_root() / ("ab" * 16)
+    assert first.path.parent == envcache.cache_root() and first.path.name != "ab" * 16
     assert str(first.path).startswith(os.environ["XDG_CACHE_HOME"])
     assert not [p for p in first.path.parent.iterdir() if p.name.startswith(".build-")]
     marker = json.loads((first.path / envcache.MARKER).read_text())
@@ -100,9 +100,10 @@ def test_an_environment_is_built_once_renamed_into_place_and_reused(
 def test_a_broken_cached_environment_is_rebuilt(tmp_path: Path) -> None:
     content = "\n"
     repo, commit = _repo(tmp_path, {"requirements.txt": content})
-    rec = _rec(commit, "requirements.txt", content, fingerprint="cd" * 16)
-    half = envcache.cache_root() / ("cd" * 16)
-    half.mkdir(parents=True)
-    (half / "junk").write_text("left by a crash")
+    rec = _rec(commit, "requirements.txt", content)
+    first = envbuild.ensure_env(repo, rec, log=lambda _m: None)
+    (first.path / envcache.MARKER).unlink()  # a crash between the build and its marker
+    (first.path / "junk").write_text("left by a crash")
     built = envbuild.ensure_env(repo, rec, log=lambda _m: None)
-    assert not built.reused and built.python.exists() and not (half / "junk").exists()
+    assert built.path == first.path
+    assert not built.reused and built.python.exists() and not (built.path / "junk").exists()

@@ -122,3 +122,26 @@ def test_uv_lock_is_exported_frozen_without_the_project(tmp_path: Path) -> None:
     assert not [ln for ln in text.splitlines() if ln.startswith(("-e", "."))]
     # without uv: the registry pins of the lock
     assert envplan.uv_lock_pins(lock.encode()) == ["six==1.17.0"]
+
+
+def test_a_recorded_distribution_that_is_not_name_and_version_is_left_out(tmp_path: Path) -> None:
+    repo, commit = _repo(tmp_path, {"train.py": ""})
+    dists = {"six": "1.17.0\n--find-links /evil", "ok-pkg": "2.0", "bad name": "1", "x": "1.0"}
+    plan = envplan.plan_install(repo, _rec(commit, None, distributions=dists), tmp_path / "w", None)
+    assert plan.requirements is not None
+    assert plan.requirements.read_text() == "ok-pkg==2.0\nx==1.0\n"
+    assert plan.pins == {"ok-pkg": "2.0", "x": "1.0"}
+    assert any("not name==version" in w and "/evil" in w for w in plan.warnings)
+
+
+def test_the_plan_digest_is_what_is_installed(tmp_path: Path) -> None:
+    repo, commit = _repo(tmp_path, {"requirements.txt": "-r base.txt\n", "base.txt": "six==1\n"})
+    rec = _rec(commit, "requirements.txt", "-r base.txt\n")
+    one = envplan.plan_install(repo, rec, tmp_path / "a", None).digest()
+    assert one == envplan.plan_install(repo, rec, tmp_path / "b", None).digest()
+    (tmp_path / "o").mkdir()
+    repo2, commit2 = _repo(
+        tmp_path / "o", {"requirements.txt": "-r base.txt\n", "base.txt": "six==2\n"}
+    )
+    rec2 = _rec(commit2, "requirements.txt", "-r base.txt\n")
+    assert envplan.plan_install(repo2, rec2, tmp_path / "c", None).digest() != one
