@@ -29,18 +29,17 @@ _LEAD = re.compile(r"^(?:[×╰─▶│ ]+|error:\s*|caused by:\s*|cause:\s*)+"
 
 
 def find_uv() -> str | None:
-    """The uv executable: on PATH, or from the ``uv`` Python package; None without it."""
+    """The uv executable: the one the installed ``uv`` package ships (a dependency of
+    gitops-ml: the version it was tested with), else one on PATH; None without either or
+    with ``GITOPS_ML_NO_UV=1`` (then venv + pip is used)."""
     if os.environ.get(ENV_NO_UV, "") not in ("", "0"):
         return None
-    exe = shutil.which("uv")
-    if exe:
-        return exe
     try:
         import uv  # type: ignore[import-not-found, unused-ignore]
 
         return str(uv.find_uv_bin())
     except (ImportError, FileNotFoundError):
-        return None
+        return shutil.which("uv")
 
 
 def tool_env() -> dict[str, str]:

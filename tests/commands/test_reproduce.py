@@ -561,3 +561,18 @@ def test_a_cached_environment_changed_after_its_build_is_not_reused(tmp_path: Pa
     assert "changed since it was built" in second.stderr
     third = cli(repo, "reproduce", run, "--json", timeout=600)
     assert json.loads(third.stdout)["environment"]["reused"] is True
+
+
+def test_the_fast_path_is_the_default_uv_from_its_package(tmp_path: Path) -> None:
+    repo = _project(
+        tmp_path / "p", NOISY, "# none\n", "params: params.json\nmetrics: metrics.json\n"
+    )
+    run = _run(repo, "python", "train.py")
+    # a PATH with another `uv` that does not work (a stale shim): never used
+    shims = tmp_path / "shims"
+    write(shims / "uv", f"#!/bin/sh\ntouch {tmp_path / 'shim-ran'}\nexit 1\n").chmod(0o755)
+    path = f"{shims}{os.pathsep}{os.environ['PATH']}"
+    proc = cli(repo, "reproduce", run, "--json", env={"PATH": path}, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["environment"]["method"] == "uv"
+    assert not (tmp_path / "shim-ran").exists()
