@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from gitops_ml.core import gitstore
+from gitops_ml.core import gitstore, lockfiles
 from gitops_ml.core.errors import ENVIRONMENT, EnvironmentProblem, GitopsError
 from gitops_ml.core.hashing import hash_bytes
 from gitops_ml.reproduce import tools
@@ -144,7 +144,11 @@ def _from_lockfile(
         pinned = work / "uv-lock-pins.txt"
         pinned.write_text("\n".join(uv_lock_pins(data)) + "\n")
         return Plan(pinned, True, rel, warnings, work)
-    if name.endswith((".txt", ".in")) or name == "requirements.lock":
+    if lockfiles.is_requirements(rel):
+        loose = lockfiles.unpinned(lambda path: gitstore.show_file(repo, commit, path), rel)
+        if loose:
+            warnings.append(lockfiles.unpinned_warning(rel, loose, reproduce=True))
+            return None
         _materialize(repo, commit, rel, work / "lock", set())
         return Plan(work / "lock" / rel, False, rel, warnings, work / "lock")
     warnings.append(

@@ -576,3 +576,35 @@ def test_the_fast_path_is_the_default_uv_from_its_package(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["environment"]["method"] == "uv"
     assert not (tmp_path / "shim-ran").exists()
+
+
+@pytest.mark.skipif(not SIX, reason="needs six installed")
+def test_an_unpinned_requirements_file_is_not_the_lockfile(tmp_path: Path) -> None:
+    # the project's own venv holds an older six; requirements.txt only says six>=1.10
+    old_six = "1.16.0" if SIX != "1.16.0" else "1.15.0"
+    from gitops_ml.reproduce import tools
+
+    uv = tools.find_uv()
+    assert uv is not None
+    venv = tmp_path / "projenv"
+    subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), f"six=={old_six}"],
+        check=True,
+    )
+    repo = _project(tmp_path / "p", TRAIN_V1, "six>=1.10  # any recent six\n")
+    write(repo / "data" / "train.csv", "5\n")
+    path = f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    proc = cli(repo, "run", "python", "train.py", env={"PATH": path})
+    assert proc.returncode == 0, proc.stderr
+    (run,) = run_ids(repo)
+    rec = _record(repo, run)
+    assert rec["metrics"]["six"] == old_six
+    assert rec["environment"]["distributions"]["six"] == old_six
+
+    repro = cli(repo, "reproduce", run, "--verify", "--json", timeout=600)
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    verdict = json.loads(repro.stdout)
+    assert verdict["environment"]["source"] == "distributions"
+    assert "requirements.txt does not pin every requirement (six>=1.10)" in repro.stderr
+    assert {m["name"]: m["got"] for m in verdict["metrics"]}["six"] == old_six
