@@ -89,25 +89,6 @@ def _move_on(top: Path) -> None:
         fh.write("# changed after the recorded run\n")
 
 
-def _uv_bin(ctx: Ctx) -> Path | None:
-    """A directory holding only a link to the real uv binary (not a pyenv shim), or None."""
-    found: str | None = None
-    for python in (str(ctx.gm.python), sys.executable):
-        out = subprocess.run(
-            [python, "-c", "import uv; print(uv.find_uv_bin())"], capture_output=True, text=True
-        )
-        if out.returncode == 0 and out.stdout.strip():
-            found = out.stdout.strip()
-            break
-    if found is None:
-        found = shutil.which("uv")
-    if found is None:
-        return None
-    where = fixtures.fresh_dir("reproduce-bin")
-    (where / "uv").symlink_to(Path(found).resolve())
-    return where
-
-
 def gm_repo(ctx: Ctx) -> tuple[Path, str]:
     """The example with one recorded run, then code and params changed and committed."""
     top = fixtures.fresh_dir("reproduce-gm")
@@ -182,9 +163,6 @@ def fig7_reproduce(ctx: Ctx) -> list[Row]:
     dvc = str(ctx.dvc.bindir / "dvc")
     gm = ctx.gm_script()
     env = tool_env()
-    uv = _uv_bin(ctx)
-    if uv is not None:
-        env["PATH"] = f"{uv}{os.pathsep}{env['PATH']}"
     # uv's own cache stays warm (nothing to download anyway): only gitops-ml's env cache is empty
     env["UV_CACHE_DIR"] = str(fixtures.fresh_dir("reproduce-uv-cache"))
     caches = fixtures.fresh_dir("reproduce-env-caches")
@@ -204,6 +182,8 @@ def fig7_reproduce(ctx: Ctx) -> list[Row]:
     assert isinstance(built, dict) and isinstance(reused, dict)
     if built.get("reused") or not reused.get("reused") or not (first["ok"] and second["ok"]):
         raise RuntimeError(f"reproduce did not build then reuse: {built} / {reused}")
+    if built.get("method") != "uv":  # uv is a dependency of gitops-ml: the default way
+        raise RuntimeError(f"reproduce did not build with uv: {built}")
     # DVC keeps its own cache (site cache under XDG_CACHE_HOME) warm, as a user's would be
     denv = tool_env()
     _restore(dvc_top, dvc)
