@@ -42,10 +42,16 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("rollback", "rollback", "the run in service before, back in service (a new event)"),
     ("status", "status", "the newcomer's page: what was tried, what is best, what is deployed"),
     ("hook", "hook", "run a git hook's implementation (used by hooks/ scripts)"),
+    ("ci runs", "ci_runs", "the runs a change (base..head) claims"),
+    ("ci verify", "ci_verify", "reproduce claimed runs and/or retrain; compare with the base"),
+    ("ci report", "ci_report", "render the check's report; post it on the pull request"),
+    ("ci matrix", "ci_matrix", "the strategy.matrix JSON of the ci.grid in gitops-ml.yaml"),
+    ("ci train", "ci_train", "record a run of the configured ci.train command (a grid job)"),
 )
 GROUPS = {
     "runs": "list, show and compare runs",
     "data": "data versioning: status, push, pull",
+    "ci": "continuous integration: claimed runs, verify, report, grid matrix",
 }
 
 

@@ -31,6 +31,7 @@ KNOWN_KEYS = {
     "max_untracked_mb": "number: untracked files larger than this are left out of snapshots",
     "deploy": "mapping of deploy environments",
     "verify_outputs": "bool: fail reproduce --verify when an output is not bitwise identical",
+    "ci": "mapping: the CI check (primary, allowed_regression, train, grid, max_runs, ...)",
 }
 
 
@@ -55,6 +56,7 @@ class Config:
         max_untracked_mb: float = 10.0,
         deploy: dict[str, Any] | None = None,
         verify_outputs: bool = False,
+        ci: dict[str, Any] | None = None,
         path: Path | None = None,
     ) -> None:
         self.params = params or []
@@ -69,6 +71,7 @@ class Config:
         self.max_untracked_mb = max_untracked_mb
         self.deploy = deploy or {}
         self.verify_outputs = verify_outputs
+        self.ci = ci or {}  # checked by gitops_ml.ci.settings (CI_KEYS below)
         self.path = path
 
     def replace(self, **changes: Any) -> Config:
@@ -196,7 +199,53 @@ def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
             problems.append(Problem(_line(vnode), "'deploy' must be a mapping of environments"))
         elif key == "verify_outputs" and not isinstance(value, bool):
             problems.append(Problem(_line(vnode), "'verify_outputs' must be true or false"))
+        elif key == "ci" and value is not None:
+            problems += [Problem(_line(vnode), m) for m in ci_problems(value)]
     return data, problems
+
+
+CI_KEYS = {
+    "primary": "metric the check compares (default: the top-level primary)",
+    "allowed_regression": "abs:X or rel:Y (or a number, abs): how much worse than the base's best passes",
+    "train": "the training command the retrain mode records (a string, split like a shell)",
+    "grid": "mapping param -> list of values: the grid `ci matrix` fans out",
+    "max_runs": "integer: at most this many claimed runs are verified (newest first)",
+    "max_jobs": "integer: at most this many grid jobs",
+    "unverifiable": "fail (default) or pass: a claimed run without metrics",
+}
+
+
+def ci_problems(value: Any) -> list[str]:
+    """What is wrong with the ``ci`` mapping (empty when it is fine)."""
+    if not isinstance(value, dict):
+        return ["'ci' must be a mapping (keys: " + ", ".join(CI_KEYS) + ")"]
+    out = []
+    for k, v in value.items():
+        if k not in CI_KEYS:
+            out.append(f"unknown key 'ci.{k}' (known: {', '.join(CI_KEYS)})")
+        elif k == "primary" and (not isinstance(v, str) or not v.lstrip("-")):
+            out.append("'ci.primary' must be a metric name, e.g. accuracy or -loss")
+        elif k == "allowed_regression" and not (
+            (isinstance(v, int | float) and not isinstance(v, bool) and v >= 0)
+            or (isinstance(v, str) and _TOLERANCE.match(v))
+        ):
+            out.append("'ci.allowed_regression' must be abs:X, rel:Y or a non-negative number")
+        elif k == "train" and not (isinstance(v, str) and v.strip()):
+            out.append("'ci.train' must be a command line (a string)")
+        elif k == "grid" and not (
+            isinstance(v, dict)
+            and v
+            and all(isinstance(x, list) and x for x in v.values())
+            and all(isinstance(name, str) for name in v)
+        ):
+            out.append("'ci.grid' must map param names to non-empty lists of values")
+        elif k in ("max_runs", "max_jobs") and not (
+            isinstance(v, int) and not isinstance(v, bool) and v > 0
+        ):
+            out.append(f"'ci.{k}' must be a positive integer")
+        elif k == "unverifiable" and v not in ("fail", "pass"):
+            out.append("'ci.unverifiable' must be fail or pass")
+    return out
 
 
 def _as_list(value: Any) -> list[str]:
@@ -239,5 +288,6 @@ def load(top: Path) -> Config:
         max_untracked_mb=float(data.get("max_untracked_mb", 10.0)),
         deploy=dict(data.get("deploy") or {}),
         verify_outputs=bool(data.get("verify_outputs", False)),
+        ci=dict(data.get("ci") or {}),
         path=path,
     )
