@@ -12,7 +12,10 @@ unverifiable, the model got worse); 2 bad input; 3 environment.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from gitops_ml.ci import check, report
@@ -39,6 +42,20 @@ def configure(p: argparse.ArgumentParser) -> None:
     out.add_argument("--md", action="store_true", help="print the report as Markdown")
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """The re-run and retrain commands' output goes to stderr: stdout is the result only."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _log(message: str) -> None:
     print(f"gitops-ml: {message}", file=sys.stderr, flush=True)
 
@@ -48,16 +65,17 @@ def main(args: argparse.Namespace) -> int:
     cfg = config.load(repo.top)
     settings = load_settings(cfg)
     base, head = revisions(args)
-    result = check.check(
-        repo,
-        cfg,
-        settings,
-        base=base,
-        head=head,
-        mode=args.mode,
-        tolerance_flags=args.tolerance,
-        log=_log,
-    )
+    with _stdout_to_stderr():
+        result = check.check(
+            repo,
+            cfg,
+            settings,
+            base=base,
+            head=head,
+            mode=args.mode,
+            tolerance_flags=args.tolerance,
+            log=_log,
+        )
     if args.out:
         Path(args.out).write_text(report.as_json(result) + "\n", encoding="utf-8")
     if args.json:

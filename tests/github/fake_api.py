@@ -256,8 +256,20 @@ class FakeGitHub:
             "statuses_url": f"{self.repo_url()}/statuses/{sha}",
             "diff_url": f"https://github.com/{self.repository}/pull/{number}.diff",
             "patch_url": f"https://github.com/{self.repository}/pull/{number}.patch",
-            "head": {"label": "acme:feature", "ref": "feature", "sha": sha, "user": repo["owner"], "repo": repo},
-            "base": {"label": "acme:main", "ref": "main", "sha": "0" * 40, "user": repo["owner"], "repo": repo},
+            "head": {
+                "label": "acme:feature",
+                "ref": "feature",
+                "sha": sha,
+                "user": repo["owner"],
+                "repo": repo,
+            },
+            "base": {
+                "label": "acme:main",
+                "ref": "main",
+                "sha": "0" * 40,
+                "user": repo["owner"],
+                "repo": repo,
+            },
             "_links": {},
             "merged": False,
             "mergeable": True,
@@ -394,15 +406,23 @@ class FakeGitHub:
                 ok = auth in (f"token {fake.token}", f"Bearer {fake.token}")
                 with fake._lock:
                     fake.requests.append(
-                        {"method": method, "path": path, "query": self.path.partition("?")[2],
-                         "body": body, "authorized": ok}
+                        {
+                            "method": method,
+                            "path": path,
+                            "query": self.path.partition("?")[2],
+                            "body": body,
+                            "authorized": ok,
+                        }
                     )
                     if not ok:
-                        code, payload = 401, {
-                            "message": "Bad credentials",
-                            "documentation_url": "https://docs.github.com/rest",
-                            "status": "401",
-                        }
+                        code, payload = (
+                            401,
+                            {
+                                "message": "Bad credentials",
+                                "documentation_url": "https://docs.github.com/rest",
+                                "status": "401",
+                            },
+                        )
                     else:
                         code, payload = fake._route(method, path, body)
                 data = json.dumps(payload).encode()
