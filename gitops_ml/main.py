@@ -47,6 +47,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("ci report", "ci_report", "render the check's report; post it on the pull request"),
     ("ci matrix", "ci_matrix", "the strategy.matrix JSON of the ci.grid in gitops-ml.yaml"),
     ("ci train", "ci_train", "record a run of the configured ci.train command (a grid job)"),
+    ("ci best", "ci_best", "the best run made on a commit (the grid's result)"),
 )
 GROUPS = {
     "runs": "list, show and compare runs",

@@ -39,6 +39,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--artifact", metavar="DIR", help="write the report files into DIR")
     p.add_argument("--post", action="store_true", help="post on the pull request (GITHUB_TOKEN)")
     p.add_argument("--pr", type=int, help="the pull request number (default: from the event)")
+    p.add_argument(
+        "--pr-file", metavar="FILE", help="the pull-request.json of a report artifact (its number)"
+    )
     p.add_argument("--sha", help="its head commit (default: from the event)")
     p.add_argument("--repository", help="OWNER/NAME (default: from the event)")
     p.add_argument("--context", default="gitops-ml", help="the status and check run name")
@@ -68,6 +71,14 @@ def _pull_request(args: argparse.Namespace) -> Any:
     from gitops_ml.github import context
 
     pr = context.pull_request()
+    if args.pr_file:
+        try:
+            number = json.loads(Path(args.pr_file).read_text(encoding="utf-8")).get("number")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise UsageError(f"{args.pr_file}: not a pull-request.json: {exc}") from None
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise UsageError(f"{args.pr_file}: no pull request number")
+        args.pr = number
     if args.pr is not None or args.sha is not None:
         if args.pr is None or args.sha is None:
             raise UsageError("--pr and --sha go together")

@@ -8,6 +8,7 @@ command's exit code.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from gitops_ml.ci.settings import load as load_settings
@@ -27,6 +28,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         metavar="TEXT",
         help="params as KEY=VALUE lines (what `ci matrix` gives each job)",
     )
+    p.add_argument(
+        "--command",
+        metavar="TEXT",
+        help="a command line to record instead of ci.train (split like a shell, not run by one)",
+    )
     p.add_argument("--isolated", action="store_true", help="run in a temporary worktree")
 
 
@@ -34,14 +40,20 @@ def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
     cfg = config.load(repo.top)
     settings = load_settings(cfg)
-    if not settings.train:
-        raise UsageError("no training command: set ci.train in gitops-ml.yaml")
+    command = settings.train
+    if args.command:
+        try:
+            command = shlex.split(args.command)
+        except ValueError as exc:
+            raise UsageError(f"--command: not a valid command line: {exc}") from None
+    if not command:
+        raise UsageError("no training command: set ci.train in gitops-ml.yaml (or --command)")
     items = list(args.param)
     if args.params_lines:
         items += [ln.strip() for ln in args.params_lines.splitlines() if ln.strip()]
     overrides = dict(parse_assignment(p) for p in items)
     spec = RunSpec(
-        list(settings.train),
+        list(command),
         name=args.name,
         overrides=overrides,
         tags=list(args.tag),

