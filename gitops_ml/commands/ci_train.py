@@ -30,6 +30,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--command",
+        dest="command_line",
         metavar="TEXT",
         help="a command line to record instead of ci.train (split like a shell, not run by one)",
     )
@@ -41,9 +42,9 @@ def main(args: argparse.Namespace) -> int:
     cfg = config.load(repo.top)
     settings = load_settings(cfg)
     command = settings.train
-    if args.command:
+    if args.command_line:
         try:
-            command = shlex.split(args.command)
+            command = shlex.split(args.command_line)
         except ValueError as exc:
             raise UsageError(f"--command: not a valid command line: {exc}") from None
     if not command:

@@ -47,37 +47,60 @@ def run_act(
     args = [
         exe,
         event_name,
-        "-e", str(event_file),
-        "-W", f".github/workflows/{workflow}",
-        "-P", "ubuntu-latest=-self-hosted",
-        "--local-repository", f"{SLUG}={ROOT}",
+        "-e",
+        str(event_file),
+        "-W",
+        f".github/workflows/{workflow}",
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--local-repository",
+        f"{SLUG}={ROOT}",
         *[
             arg
             for name in ("upload-artifact", "download-artifact")
             for arg in ("--local-repository", f"actions/{name}@v4={STUBS / name}")
         ],
-        "--action-cache-path", str(work / "act-cache"),
-        "--cache-server-path", str(work / "act-cache-server"),
+        "--action-cache-path",
+        str(work / "act-cache"),
+        "--cache-server-path",
+        str(work / "act-cache-server"),
         "--no-cache-server",
-        "--env", f"GITHUB_API_URL={api_url}",
-        "-s", f"GITHUB_TOKEN={token}",
-        "--env-file", os.devnull,
-        "--secret-file", os.devnull,
-        "--var-file", os.devnull,
+        "--env",
+        f"GITHUB_API_URL={api_url}",
+        "-s",
+        f"GITHUB_TOKEN={token}",
+        "--env-file",
+        os.devnull,
+        "--secret-file",
+        os.devnull,
+        "--var-file",
+        os.devnull,
     ]
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.pop("GITHUB_TOKEN", None)
     env["TMPDIR"] = str(work)
-    return subprocess.run(
+    proc = subprocess.run(
         args, cwd=repo, capture_output=True, text=True, env=env, timeout=timeout, check=False
     )
+    (work / "act.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    return proc
 
 
-def pr_event(number: int, head_sha: str, base_sha: str, *, head_ref: str = "feature", title: str = "a change", fork: bool = False) -> dict[str, Any]:
+def pr_event(
+    number: int,
+    head_sha: str,
+    base_sha: str,
+    *,
+    head_ref: str = "feature",
+    title: str = "a change",
+    fork: bool = False,
+) -> dict[str, Any]:
     """A ``pull_request`` (opened/synchronize) payload as GitHub sends it, trimmed."""
     repo = {"full_name": "acme/ml", "name": "ml", "owner": {"login": "acme"}}
-    head_repo = {"full_name": "someone/ml", "name": "ml", "owner": {"login": "someone"}} if fork else repo
+    head_repo = (
+        {"full_name": "someone/ml", "name": "ml", "owner": {"login": "someone"}} if fork else repo
+    )
     return {
         "action": "synchronize",
         "number": number,
