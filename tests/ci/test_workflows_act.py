@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,8 @@ def _push(repo: Path, branch: str) -> None:
 
 
 def _check_pr(
-    repo: Path, server: FakeGitHub, work: Path, number: int, head: str, base: str, **kw: str
-):
+    repo: Path, server: FakeGitHub, work: Path, *, number: int, head: str, base: str, **kw: str
+) -> subprocess.CompletedProcess[str]:
     proc = run_act(
         repo,
         "pull_request",
@@ -90,7 +91,7 @@ def test_a_claimed_run_that_reproduces_passes_and_the_comment_is_edited_on_the_n
     run = project.record(repo, "-n", "better")
     _push(repo, "feature")
     with FakeGitHub(TOKEN, deny=("checks",)) as server:
-        first = _check_pr(repo, server, tmp_path / "act1", 5, head, base)
+        first = _check_pr(repo, server, tmp_path / "act1", number=5, head=head, base=base)
         assert first.returncode == 0, first.stdout[-4000:]
         (comment_id,) = server.comments
         assert server.calls() == _pr_calls(head, 5, ("POST", "/repos/acme/ml/issues/5/comments"))
@@ -106,7 +107,7 @@ def test_a_claimed_run_that_reproduces_passes_and_the_comment_is_edited_on_the_n
         project.record(repo, "-n", "better still")
         _push(repo, "feature")
         server.requests.clear()
-        second = _check_pr(repo, server, tmp_path / "act2", 5, head2, base)
+        second = _check_pr(repo, server, tmp_path / "act2", number=5, head=head2, base=base)
         assert second.returncode == 0, second.stdout[-4000:]
         assert server.calls() == _pr_calls(
             head2, 5, ("PATCH", f"/repos/acme/ml/issues/comments/{comment_id}")
@@ -137,9 +138,9 @@ def test_a_false_claim_fails_and_the_comment_says_which_metric_by_how_much(
             repo,
             server,
             tmp_path / "act",
-            9,
-            head,
-            base,
+            number=9,
+            head=head,
+            base=base,
             head_ref="evil$(touch pwned)`touch pwned`'\"\nx",
             title=HOSTILE,
         )
@@ -170,7 +171,7 @@ def test_a_retrain_that_regresses_against_the_base_best_fails(tmp_path: Path) ->
     head = project.branch(repo, "worse", train=worse)
     _push(repo, "worse")
     with FakeGitHub(TOKEN, deny=("checks",)) as server:
-        proc = _check_pr(repo, server, tmp_path / "act", 11, head, base)
+        proc = _check_pr(repo, server, tmp_path / "act", number=11, head=head, base=base)
         assert proc.returncode != 0
         (comment,) = server.comments.values()
         assert "accuracy 0.55 of run" in comment["body"]

@@ -297,9 +297,8 @@ class FakeGitHub:
         tail = path[len(self.prefix) + len("/repos/") + len(self.repository) :]
         if method == "GET" and tail == "":
             return 200, self.repo_payload()
-        if m := re.fullmatch(r"/issues/(\d+)", tail):
-            if method == "GET":
-                return 200, self.issue_payload(int(m.group(1)))
+        if (m := re.fullmatch(r"/issues/(\d+)", tail)) and method == "GET":
+            return 200, self.issue_payload(int(m.group(1)))
         if m := re.fullmatch(r"/issues/(\d+)/comments", tail):
             number = int(m.group(1))
             if method == "GET":
