@@ -77,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
         from gitops_ml.hooks.install import write_pre_commit_config
 
         done += write_pre_commit_config(repo, url=args.pre_commit_repo, rev=args.pre_commit_rev)
-    if args.github:
+    if getattr(args, "github", False):  # demo calls main() with a bare Namespace
         from gitops_ml.ci.workflows import write_callers
 
         done += write_callers(repo.top, args.github_repo, args.github_ref)
