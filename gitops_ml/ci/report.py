@@ -155,7 +155,7 @@ def _runs_table(result: dict[str, Any], rows: int) -> str:
         for item in hidden:
             counts[str(item.get("status"))] = counts.get(str(item.get("status")), 0) + 1
         parts = ", ".join(f"{n} {text(s)}" for s, n in sorted(counts.items()))
-        table += f"\n\n…and {len(hidden)} more claimed runs ({parts}): see the job summary's JSON."
+        table += f"\n\n…and {len(hidden)} more claimed runs ({parts}): all of them are in the report artifact (result.json)."
     return table
 
 
