@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cases_ci
 import cases_hash
 import cases_hooks
 import cases_list
@@ -37,6 +38,7 @@ CASES: dict[str, tuple[str, Callable[[Ctx], list[Row]]]] = {
     "hooks": ("6", cases_hooks.fig6_hooks),
     "hash": ("5", cases_hash.fig5_hash),
     "reproduce": ("7", cases_reproduce.fig7_reproduce),
+    "ci": ("8", cases_ci.fig8_ci),
 }
 
 
