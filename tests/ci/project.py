@@ -31,12 +31,12 @@ ci:
 """
 
 
-def make(root: Path, config: str = CONFIG) -> Path:
+def make(root: Path, config: str = CONFIG, params: dict[str, object] | None = None) -> Path:
     """The project on ``main`` with two recorded runs (accuracy 0.6 and 0.7)."""
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     write(root / "train.py", TRAIN)
-    write(root / "params.json", json.dumps({"lr": 0.1, "seed": 1}))
+    write(root / "params.json", json.dumps(params or {"lr": 0.1, "seed": 1}))
     write(root / "requirements.txt", "# stdlib only\n")
     write(root / "gitops-ml.yaml", config)
     write(root / ".gitignore", "metrics.json\nboost.txt\n")

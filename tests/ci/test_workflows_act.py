@@ -32,9 +32,11 @@ def _shared_uv_cache(
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
 
 
-def _setup(tmp_path: Path, config: str = project.CONFIG) -> tuple[Path, Path, str]:
+def _setup(
+    tmp_path: Path, config: str = project.CONFIG, params: dict[str, object] | None = None
+) -> tuple[Path, Path, str]:
     """The project with the caller workflows on main, pushed (runs too) to a bare remote."""
-    repo = project.make(tmp_path / "repo", config)
+    repo = project.make(tmp_path / "repo", config, params)
     assert cli(repo, "init", "--github").returncode == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "gitops-ml workflows")
@@ -188,7 +190,7 @@ def test_a_grid_dispatch_lands_every_run_with_its_notes_in_the_remote(tmp_path: 
         "    seed: [1, 2]\n",
         '    note:\n      - "$(touch pwned) \'q\'"\n      - "`touch pwned2`"\n',
     )
-    repo, remote, _ = _setup(tmp_path, config)
+    repo, remote, _ = _setup(tmp_path, config, {"lr": 0.1, "seed": 1, "note": ""})
     before = set(run_ids(remote))
     event = {"inputs": {}, "ref": "refs/heads/main", "repository": {"full_name": "acme/ml"}}
     with FakeGitHub(TOKEN) as server:
