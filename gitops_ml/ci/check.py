@@ -233,6 +233,26 @@ def check(
     }
 
 
+def could_not_run(mode: str, base: str, head: str, why: str) -> dict[str, Any]:
+    """The result of a check that stopped before its verdict (a failure, saying why)."""
+    return {
+        "schema": SCHEMA,
+        "ok": False,
+        "mode": mode,
+        "base": base,
+        "head": head,
+        "primary": None,
+        "base_best": None,
+        "claimed": [],
+        "retrain": None,
+        "comparison": None,
+        "trend": [],
+        "failures": [f"the check could not run: {why}"],
+        "notes": [],
+        "seconds": None,
+    }
+
+
 def _not_reproduced(rec: dict[str, Any]) -> bool:
     verdicts = [f for f in rec.get("notes") or [] if f.get("type") == "verify"]
     return bool(verdicts) and not verdicts[-1].get("ok")

@@ -22,6 +22,7 @@ from gitops_ml.ci import check, report
 from gitops_ml.ci.settings import load as load_settings
 from gitops_ml.commands.ci_runs import revisions
 from gitops_ml.core import config, gitstore
+from gitops_ml.core.errors import GitopsError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -65,17 +66,23 @@ def main(args: argparse.Namespace) -> int:
     cfg = config.load(repo.top)
     settings = load_settings(cfg)
     base, head = revisions(args)
-    with _stdout_to_stderr():
-        result = check.check(
-            repo,
-            cfg,
-            settings,
-            base=base,
-            head=head,
-            mode=args.mode,
-            tolerance_flags=args.tolerance,
-            log=_log,
-        )
+    try:
+        with _stdout_to_stderr():
+            result = check.check(
+                repo,
+                cfg,
+                settings,
+                base=base,
+                head=head,
+                mode=args.mode,
+                tolerance_flags=args.tolerance,
+                log=_log,
+            )
+    except GitopsError as exc:
+        if args.out:  # the report still says what happened, and the status is a failure
+            failed = check.could_not_run(args.mode, base, head, str(exc))
+            Path(args.out).write_text(report.as_json(failed) + "\n", encoding="utf-8")
+        raise
     if args.out:
         Path(args.out).write_text(report.as_json(result) + "\n", encoding="utf-8")
     if args.json:

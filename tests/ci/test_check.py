@@ -140,3 +140,21 @@ def test_matrix_of_the_grid(tmp_path: Path) -> None:
     write(repo / "gitops-ml.yaml", project.CONFIG + "  max_jobs: 3\n")
     proc = cli(repo, "ci", "matrix")
     assert proc.returncode == 2 and "max_jobs" in proc.stderr
+
+
+def test_a_check_that_cannot_run_still_leaves_a_failing_result(tmp_path: Path) -> None:
+    repo = project.make(tmp_path / "p")
+    project.branch(repo, "feature", {"lr": 0.25, "seed": 1})
+    out = tmp_path / "result.json"
+    proc = cli(repo, "ci", "verify", "--base", "main", "--mode", "retrain", "--out", str(out))
+    assert proc.returncode == 0  # ci.train is set: retrain works
+    write(repo / "gitops-ml.yaml", project.CONFIG.replace("  train: python train.py\n", ""))
+    proc = cli(repo, "ci", "verify", "--base", "main", "--mode", "retrain", "--out", str(out))
+    assert proc.returncode == 2 and "ci.train" in proc.stderr
+    result = json.loads(out.read_text())
+    assert result["ok"] is False
+    assert result["failures"] == [
+        "the check could not run: retrain needs the training command: set ci.train in gitops-ml.yaml"
+    ]
+    md = cli(repo, "ci", "report", "--input", str(out))
+    assert md.returncode == 0 and "check failed" in md.stdout
