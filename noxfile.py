@@ -20,18 +20,27 @@ def _group(name: str) -> list[str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite against real git repositories (pass pytest args after --)."""
+    """The test suite against real git repositories, with the coverage gate.
+
+    Coverage counts the package in the test process and in every Python it starts (the
+    real ``gitops-ml`` CLI in subprocesses; ``[tool.coverage.run] patch``), branches
+    included, and fails the session under ``[tool.coverage.report] fail_under``.
+    Pytest arguments go after ``--``; a run that selects tests (``-k``, a path) skips the
+    gate (``--no-cov`` as well), since a part of the suite cannot reach it.
+    """
     session.install("-e", ".[s3,github,monitor]", *_group("test"))
     workers = os.environ.get("PYTEST_WORKERS", "2")
-    session.run("pytest", "-n", workers, "--durations=15", *session.posargs)
+    cov = [] if session.posargs else ["--cov", "--cov-report=term"]
+    session.run("pytest", "-n", workers, "--durations=15", *cov, *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff lint and format check."""
+    """ruff lint and format check; the layer contracts (import-linter, pyproject.toml)."""
     session.install(*_group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session

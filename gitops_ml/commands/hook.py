@@ -10,27 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from gitops_ml.core.errors import UsageError
-
-BY_GIT_HOOK = {
-    "pre-commit": ("check_config", "no_data_in_git"),
-    "post-commit": ("link_commit",),
-    "pre-push": ("push_runs",),
-    "post-merge": ("fetch_runs",),
-    "post-checkout": ("fetch_runs",),
-}
-HOOK_IDS = ("link-commit", "push-runs", "fetch-runs", "check-config", "no-data-in-git")
+from gitops_ml.core.errors import OK
+from gitops_ml.hooks import catalog
 
 
 def modules_for(name: str) -> tuple[str, ...]:
-    """The hook modules that ``name`` runs, in order."""
-    if name in BY_GIT_HOOK:
-        return BY_GIT_HOOK[name]
-    short = name.removeprefix("gitops-ml-")
-    if short in HOOK_IDS:
-        return (short.replace("-", "_"),)
-    known = ", ".join([*BY_GIT_HOOK, *HOOK_IDS])
-    raise UsageError(f"unknown hook '{name}' (known: {known})")
+    """The hook modules that ``name`` runs, in order (from :mod:`gitops_ml.hooks.catalog`)."""
+    return tuple(h.module for h in catalog.for_name(name))
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -49,9 +35,9 @@ def main(args: argparse.Namespace) -> int:
 
         staged = _files.staged(_files.top())
         if not staged:
-            return 0
+            return OK
         hook_args = ["--", *staged]
-    code = 0
+    code = OK
     for name in modules:
         module = importlib.import_module(f"gitops_ml.hooks.{name}")
         code = max(code, int(module.main(hook_args)))

@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from gitops_ml.hooks.install import GIT_HOOKS, HOOK_STAGES, hook_script
+from gitops_ml.hooks.catalog import GIT_HOOKS, HOOKS, shim_script
 from tests.conftest import cli, git, write
+
+HOOK_STAGES = {h.id: h.stages for h in HOOKS}
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,29 +27,15 @@ def _init(repo: Path, *flags: str) -> list[str]:
 def test_shipped_hooks_dir_matches_what_init_installs() -> None:
     for name in GIT_HOOKS:
         path = ROOT / "hooks" / name
-        assert path.read_text() == hook_script(name), name
+        assert path.read_text() == shim_script(name), name
         assert path.stat().st_mode & 0o111
-
-
-def test_pre_commit_hooks_yaml_matches_package() -> None:
-    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert {h["id"]: tuple(h["stages"]) for h in hooks} == HOOK_STAGES
-    scripts = (ROOT / "pyproject.toml").read_text()
-    docs = (ROOT / "README.md").read_text()
-    for h in hooks:
-        assert h["language"] == "python"
-        assert h["entry"] == h["id"]
-        assert f'{h["id"]} = "gitops_ml.hooks.' in scripts
-        assert f"`{h['id']}`" in docs
-        if h["stages"] != ["pre-commit"]:
-            assert h["always_run"] is True and h["pass_filenames"] is False
 
 
 def test_install_is_idempotent(project: Path) -> None:
     lines = _init(project, "--hooks")
     hooks = project / ".git" / "hooks"
     for name in GIT_HOOKS:
-        assert (hooks / name).read_text() == hook_script(name)
+        assert (hooks / name).read_text() == shim_script(name)
         assert f"installed the {name} hook" in "\n".join(lines)
     assert _init(project, "--hooks") == ["gitops-ml init: already configured, nothing changed"]
 
@@ -84,7 +73,7 @@ def test_hook_and_local_both_present_is_left_alone(project: Path) -> None:
 def test_core_hooks_path_is_honoured(project: Path) -> None:
     git(project, "config", "core.hooksPath", "my-hooks")
     _init(project, "--hooks")
-    assert (project / "my-hooks" / "pre-push").read_text() == hook_script("pre-push")
+    assert (project / "my-hooks" / "pre-push").read_text() == shim_script("pre-push")
     assert not (project / ".git" / "hooks" / "pre-push").exists()
 
 
@@ -166,19 +155,6 @@ def test_pre_commit_config_naming_a_gitops_ml_repository(project: Path) -> None:
     assert {h["id"]: tuple(h["stages"]) for h in entry["hooks"]} == HOOK_STAGES
 
 
-def test_local_hooks_match_the_hook_repository_definitions() -> None:
-    from gitops_ml.hooks.install import LOCAL_HOOKS
-
-    shipped = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    assert set(shipped) == set(LOCAL_HOOKS) == set(HOOK_STAGES)
-    for hook_id, fields in LOCAL_HOOKS.items():
-        hook = shipped[hook_id]
-        assert hook["entry"] == hook_id
-        assert tuple(hook["stages"]) == HOOK_STAGES[hook_id]
-        for key in ("name", "files", "always_run", "pass_filenames"):
-            assert fields.get(key) == hook.get(key), (hook_id, key)
-
-
 def test_local_hooks_run_under_the_real_pre_commit(project: Path, tmp_path: Path) -> None:
     import subprocess
 
@@ -199,3 +175,75 @@ def test_local_hooks_run_under_the_real_pre_commit(project: Path, tmp_path: Path
     failed = pc("run", "--all-files")
     assert failed.returncode == 1
     assert "gitops-ml.yaml:2: unknown key 'bogus'" in failed.stdout
+
+
+def _edit(project: Path, text: str, url: str | None = None) -> tuple[str, list[str]]:
+    """Write ``text`` as the pre-commit config, let gitops-ml extend it, return both."""
+    from gitops_ml.core import gitstore
+    from gitops_ml.hooks.install import write_pre_commit_config
+
+    path = write(project / ".pre-commit-config.yaml", text)
+    done = write_pre_commit_config(gitstore.open_repo(project), url=url)
+    return path.read_text(), done
+
+
+def test_edit_only_inserts_lines_keeping_every_byte_of_the_users_file(project: Path) -> None:
+    text = (
+        "repos:\n"
+        "- repo: https://github.com/astral-sh/ruff-pre-commit\n"
+        "  rev: 'v0.6.0'   # pinned on purpose\n"
+        "  hooks:\n"
+        "  - {id: ruff, args: [--fix]}\n"
+        "\n"
+        "# CI settings follow\n"
+        "ci:\n"
+        "    autofix_prs: false\n"
+    )
+    new, done = _edit(project, text)
+    assert done == [
+        "added the gitops-ml hooks to .pre-commit-config.yaml",
+        "set default_install_hook_types in .pre-commit-config.yaml",
+    ]
+    old_lines = text.splitlines()
+    new_lines = new.splitlines()
+    # the user's lines, in order, all there: ours are only inserted between them
+    it = iter(new_lines)
+    assert all(any(line == got for got in it) for line in old_lines)
+    cfg = yaml.safe_load(new)
+    assert [r["repo"] for r in cfg["repos"]] == [
+        "https://github.com/astral-sh/ruff-pre-commit",
+        "local",
+    ]
+    assert cfg["ci"] == {"autofix_prs": False}
+    # our item follows the user's indentation (dash at column 0) and precedes the comment
+    assert "\n- repo: local\n" in new
+    assert new.index("- repo: local") < new.index("# CI settings follow")
+    assert new.startswith("default_install_hook_types: [pre-commit, post-commit, pre-push")
+
+
+def test_edit_of_flow_style_repos_and_of_a_comment_only_file(project: Path) -> None:
+    new, _ = _edit(project, "repos: [{repo: meta, hooks: [{id: identity}]}]\n")
+    cfg = yaml.safe_load(new)
+    assert [r["repo"] for r in cfg["repos"]] == ["meta", "local"]
+    new, _ = _edit(project, "# nothing yet\n")
+    assert new.startswith("# nothing yet\ndefault_install_hook_types: [")
+    assert yaml.safe_load(new)["repos"][0]["repo"] == "local"
+
+
+def test_edit_refuses_what_it_cannot_extend(project: Path) -> None:
+    from gitops_ml.core.errors import UsageError
+
+    for text in ("repos: local\n", "- just a list\n"):
+        with pytest.raises(
+            UsageError, match=r"add the gitops-ml hooks by hand|must hold a mapping"
+        ):
+            _edit(project, text)
+        assert (project / ".pre-commit-config.yaml").read_text() == text
+
+
+def test_edit_notes_missing_hook_types_without_changing_them(project: Path) -> None:
+    text = "default_install_hook_types: [pre-commit]\nrepos: []\n"
+    new, done = _edit(project, text, url="https://git.example.com/gitops-ml")
+    assert done[-1].startswith("note: add post-commit, pre-push, post-merge, post-checkout")
+    assert yaml.safe_load(new)["default_install_hook_types"] == ["pre-commit"]
+    assert _edit(project, new, url="https://git.example.com/gitops-ml")[0] == new
