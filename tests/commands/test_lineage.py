@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+import blake3
+
 from tests.conftest import cli, cli_json, make_project, run_ids, write
 
 FIT = """\
@@ -50,4 +52,13 @@ def test_lineage_of_a_model_and_of_data(tmp_path: Path) -> None:
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     proc = cli(repo, "lineage", "no/such/thing")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
-    assert json.dumps(got)
+    # the JSON of the earlier model's lineage: its hash, its path, a full provenance
+    assert got["path"] == "model.txt"
+    assert got["hash"] == blake3.blake3(model_a).hexdigest()
+    (prov,) = got["produced_by"]
+    assert prov["command"] == [sys.executable, "fit.py"]
+    assert prov["params"]["lr"] == 0.2 and prov["metrics"] == {"accuracy": 0.8}
+    assert prov["status"] == "ok" and prov["name"] == "a"
+    assert [d["path"] for d in prov["data"]] == ["data.csv"]
+    assert len(prov["snapshot"]) == 40 and prov["deploys"] == prov["verifications"] == []
+    assert json.loads(json.dumps(got)) == got  # plain JSON values only
