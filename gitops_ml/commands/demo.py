@@ -57,6 +57,7 @@ def main(args: argparse.Namespace) -> int:
     import argparse as ap
 
     from gitops_ml.commands import init, lineage, runs_diff, runs_ls
+    from gitops_ml.core import gitstore
     from gitops_ml.runs.recorder import RunSpec, run_command
 
     if args.dir is None:
@@ -67,7 +68,8 @@ def main(args: argparse.Namespace) -> int:
         where = Path(args.dir).resolve()
     _make_repo(where)
     os.chdir(where)
-    init.main(ap.Namespace(hooks=False, pre_commit=False))
+    repo = gitstore.open_repo()
+    init.report(init.initialize(repo))
     # `python` in the recorded command resolves to this interpreter while the demo runs.
     path_env = {"PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     _section(f"recording {len(GRID['lr']) * len(GRID['epochs'])} runs in {where}")
@@ -87,14 +89,13 @@ def main(args: argparse.Namespace) -> int:
     runs_ls.main(
         ap.Namespace(where=None, sort="-metrics.accuracy", limit=None, here=False, json=False)
     )
-    from gitops_ml.core import gitstore
     from gitops_ml.runs import index
 
-    runs = runs_ls.select(index.load(gitstore.open_repo()).runs(), None, "-metrics.accuracy", None)
+    runs = runs_ls.select(index.load(repo).runs(), None, "-metrics.accuracy", None)
     best, worst = runs[0], runs[-1]
     _section(f"gitops-ml runs diff {worst['id'][:12]} {best['id'][:12]}  (worst vs best)")
     runs_diff.main(ap.Namespace(a=worst["id"], b=best["id"], json=False, md=False))
     _section("gitops-ml lineage models/model.json  (the model in the work tree: the last run's)")
-    lineage.main(ap.Namespace(target="models/model.json", runs_using=None, json=False))
+    lineage.show(repo, "models/model.json")
     print(f"\nThe demo repository is {where}: try 'cd {where} && git log --notes=gitops-ml'")
     return 0

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from dataclasses import dataclass
 
 from gitops_ml.core import git, gitstore
 from gitops_ml.core.config import FILENAME
+from gitops_ml.core.errors import OK
 from gitops_ml.core.templates import template_dir
 
 SETTINGS = (
@@ -61,28 +63,62 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--github-ref", metavar="REF", help="their tag or commit (default: v1)")
 
 
-def main(args: argparse.Namespace) -> int:
-    repo = gitstore.open_repo()
+@dataclass(frozen=True)
+class InitOptions:
+    """What ``init`` sets up besides the config file and the git settings (its flags)."""
+
+    hooks: bool = False
+    pre_commit: bool = False
+    pre_commit_repo: str | None = None
+    pre_commit_rev: str | None = None
+    github: bool = False
+    github_repo: str | None = None
+    github_ref: str | None = None
+
+
+def initialize(repo: gitstore.Repo, options: InitOptions | None = None) -> list[str]:
+    """Configure ``repo`` for gitops-ml; returns one line per change (none: all was set)."""
+    options = options or InitOptions()
     done: list[str] = []
     target = repo.top / FILENAME
     if not target.exists():
         shutil.copyfile(template_dir() / FILENAME, target)
         done.append(f"wrote {FILENAME}")
     done += configure_git(repo)
-    if args.hooks:
+    if options.hooks:
         from gitops_ml.hooks.install import install_git_hooks
 
         done += install_git_hooks(repo)
-    if args.pre_commit:
+    if options.pre_commit:
         from gitops_ml.hooks.install import write_pre_commit_config
 
-        done += write_pre_commit_config(repo, url=args.pre_commit_repo, rev=args.pre_commit_rev)
-    if getattr(args, "github", False):  # demo calls main() with a bare Namespace
+        done += write_pre_commit_config(
+            repo, url=options.pre_commit_repo, rev=options.pre_commit_rev
+        )
+    if options.github:
         from gitops_ml.ci.workflows import write_callers
 
-        done += write_callers(repo.top, args.github_repo, args.github_ref)
+        done += write_callers(repo.top, options.github_repo, options.github_ref)
+    return done
+
+
+def report(done: list[str]) -> None:
+    """Print what :func:`initialize` changed."""
     for line in done:
         print(f"gitops-ml init: {line}")
     if not done:
         print("gitops-ml init: already configured, nothing changed")
-    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    options = InitOptions(
+        hooks=args.hooks,
+        pre_commit=args.pre_commit,
+        pre_commit_repo=args.pre_commit_repo,
+        pre_commit_rev=args.pre_commit_rev,
+        github=args.github,
+        github_repo=args.github_repo,
+        github_ref=args.github_ref,
+    )
+    report(initialize(gitstore.open_repo(), options))
+    return OK

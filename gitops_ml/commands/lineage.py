@@ -11,8 +11,8 @@ import shlex
 import sys
 
 from gitops_ml.core import gitstore
-from gitops_ml.core.errors import UsageError
-from gitops_ml.runs import index, lineage, runstatus
+from gitops_ml.core.errors import CHECK_FAILED, OK, UsageError
+from gitops_ml.runs import lineage
 from gitops_ml.ui.render import print_json
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -59,45 +59,49 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-def main(args: argparse.Namespace) -> int:
-    repo = gitstore.open_repo()
-    target = args.runs_using or args.target
-    if not target:
-        raise UsageError("lineage needs a PATH or HASH (or --runs-using PATH|HASH)")
-    digest, rel = lineage.target_hash(repo, target)
-    runs = index.load(repo).runs()
-    for r in runs:
-        r["status"] = runstatus.status(r)
-    if args.runs_using:
-        found = lineage.consumers(runs, digest)
-        if args.json:
-            print_json(
-                {"hash": digest, "path": rel, "runs": [lineage.provenance(r) for r in found]}
-            )
-        elif not found:
-            print(f"no recorded run used {rel or digest} ({digest[:16]})")
-        else:
-            print(f"{len(found)} run(s) used {rel or digest} ({digest[:16]}):")
-            for r in found:
-                print(
-                    f"  {r['id']}  {r.get('name') or ''}  {r['status']}  {json.dumps(r.get('metrics'), sort_keys=True)}"
-                )
-        return 0
-    found = lineage.producers(runs, digest)
-    if args.json:
-        print_json(
-            {"hash": digest, "path": rel, "produced_by": [lineage.provenance(r) for r in found]}
-        )
-        return 0 if found else 1
-    if not found:
-        print(
-            f"{rel or digest}: no recorded run produced this content ({digest[:16]})",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"{rel or digest}  blake3 {digest}")
-    for i, r in enumerate(found):
+def _print_consumers(t: lineage.Trace) -> None:
+    shown = t.path or t.digest
+    if not t.runs:
+        print(f"no recorded run used {shown} ({t.digest[:16]})")
+        return
+    print(f"{len(t.runs)} run(s) used {shown} ({t.digest[:16]}):")
+    for r in t.runs:
+        metrics = json.dumps(r.get("metrics"), sort_keys=True)
+        print(f"  {r['id']}  {r.get('name') or ''}  {r['status']}  {metrics}")
+
+
+def _print_producers(t: lineage.Trace) -> None:
+    print(f"{t.path or t.digest}  blake3 {t.digest}")
+    for i, r in enumerate(t.runs):
         if i:
             print("also produced by:")
         _print_provenance(lineage.provenance(r))
-    return 0
+
+
+def show(
+    repo: gitstore.Repo, target: str, *, runs_using: bool = False, as_json: bool = False
+) -> int:
+    """Print the lineage of ``target`` (or, with ``runs_using``, the runs that used it).
+
+    Returns the exit code: 1 when no run produced ``target`` (``runs_using``: always 0).
+    """
+    t = lineage.trace(repo, target, runs_using=runs_using)
+    key = "runs" if runs_using else "produced_by"
+    if as_json:
+        provenance = [lineage.provenance(r) for r in t.runs]
+        print_json({"hash": t.digest, "path": t.path, key: provenance})
+    elif runs_using:
+        _print_consumers(t)
+    elif t.runs:
+        _print_producers(t)
+    else:
+        shown = t.path or t.digest
+        print(f"{shown}: no recorded run produced this content ({t.digest[:16]})", file=sys.stderr)
+    return OK if t.runs or runs_using else CHECK_FAILED
+
+
+def main(args: argparse.Namespace) -> int:
+    target = args.runs_using or args.target
+    if not target:
+        raise UsageError("lineage needs a PATH or HASH (or --runs-using PATH|HASH)")
+    return show(gitstore.open_repo(), target, runs_using=bool(args.runs_using), as_json=args.json)

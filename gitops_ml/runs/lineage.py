@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_ml.core import gitstore
+from gitops_ml.core import digests, gitstore
 from gitops_ml.core.errors import UsageError
 from gitops_ml.core.hashing import HashCache, hash_path
 
@@ -13,7 +13,28 @@ TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
     from typing import Any
 
-_HEX = re.compile(r"^[0-9a-f]{8,64}$")
+
+@dataclass(frozen=True)
+class Trace:
+    """What a lineage question found: the content hash asked about, its path in the
+    repository (None when a hash was given) and the runs (each with its ``status``)."""
+
+    digest: str
+    path: str | None
+    runs: list[dict[str, Any]]
+
+
+def trace(repo: gitstore.Repo, target: str, *, runs_using: bool = False) -> Trace:
+    """The runs that produced ``target`` (a path or a content hash), oldest first, or with
+    ``runs_using`` the runs that consumed it as data. Offline: git and the local index."""
+    from gitops_ml.runs import index, runstatus
+
+    digest, rel = target_hash(repo, target)
+    runs = index.load(repo).runs()
+    for r in runs:
+        r["status"] = runstatus.status(r)
+    found = consumers(runs, digest) if runs_using else producers(runs, digest)
+    return Trace(digest, rel, found)
 
 
 def target_hash(repo: gitstore.Repo, target: str) -> tuple[str, str | None]:
@@ -27,7 +48,7 @@ def target_hash(repo: gitstore.Repo, target: str) -> tuple[str, str | None]:
             raise UsageError(f"{target}: outside the repository") from None
         entry = hash_path(repo.top.resolve(), rel, HashCache(repo.state_dir / "hashcache.json"))
         return entry.hash, rel
-    if _HEX.match(target.lower()):
+    if digests.is_prefix(target.lower()):
         return target.lower(), None
     raise UsageError(f"{target}: no such file, and not a content hash")
 

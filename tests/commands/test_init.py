@@ -44,3 +44,16 @@ def test_notes_follow_an_amend_after_init(project: Path) -> None:
     assert cli(project, "run", "--", "true").returncode == 0
     git(project, "commit", "-q", "--amend", "-m", "amended")
     assert '"type":"run"' in git(project, "notes", "--ref=gitops-ml", "show", "HEAD")
+
+
+def test_initialize_is_typed_and_idempotent(project: Path) -> None:
+    """The typed entry point demo and others call (no argparse Namespace)."""
+    from gitops_ml.commands.init import InitOptions, initialize
+    from gitops_ml.core import gitstore
+
+    repo = gitstore.open_repo(project)
+    first = initialize(repo, InitOptions(hooks=True))
+    assert "git config notes.rewriteRef refs/notes/gitops-ml" in first
+    assert any(line.startswith("installed the pre-commit hook") for line in first)
+    assert initialize(repo, InitOptions(hooks=True)) == []
+    assert initialize(repo) == []
