@@ -63,20 +63,13 @@ def write_atomic(
     if mkdir:
         path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
-    tmp = temp_name(path)
-    try:
+    with atomic_path(path, mode=mode, durable=False) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             view = memoryview(raw)
             while view:
                 view = view[os.write(fd, view) :]
             if durable:
-                os.fsync(fd)
+                os.fsync(fd)  # while open: no second open as atomic_path would need
         finally:
             os.close(fd)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)

@@ -8,31 +8,15 @@ from pathlib import Path
 
 import blake3
 
-from tests.conftest import cli, cli_json, make_project, run_ids, write
-
-FIT = """\
-import json
-p = json.load(open("params.json"))
-open("model.txt", "w").write(f"model lr={p['lr']}")
-json.dump({"accuracy": 1 - p["lr"]}, open("metrics.json", "w"))
-"""
+from tests.conftest import cli, cli_json, run_ids, write
+from tests.lineage_helpers import fit, fit_project
 
 
 def test_lineage_of_a_model_and_of_data(tmp_path: Path) -> None:
-    repo = make_project(
-        tmp_path / "p",
-        config="params: params.json\nmetrics: metrics.json\ndata: data.csv\noutputs: model.txt\n",
-    )
-    write(repo / ".gitignore", "metrics.json\nmodel.txt\n")
-    write(repo / "fit.py", FIT)
-    write(repo / "data.csv", "x\n1\n")
-    assert (
-        cli(repo, "run", "-n", "a", "-p", "lr=0.2", "--", sys.executable, "fit.py").returncode == 0
-    )
+    repo = fit_project(tmp_path / "p")
+    fit(repo, "0.2", "a")
     model_a = (repo / "model.txt").read_bytes()
-    assert (
-        cli(repo, "run", "-n", "b", "-p", "lr=0.4", "--", sys.executable, "fit.py").returncode == 0
-    )
+    fit(repo, "0.4", "b")
     first, second = run_ids(repo)
 
     proc = cli(repo, "lineage", "model.txt")

@@ -11,29 +11,16 @@ import pytest
 from gitops_ml.core import gitstore
 from gitops_ml.core.errors import UsageError
 from gitops_ml.runs import lineage
-from tests.conftest import cli, make_project, run_ids, write
-
-FIT = """\
-import json
-p = json.load(open("params.json"))
-open("model.txt", "w").write(f"model lr={p['lr']}")
-json.dump({"accuracy": 1 - p["lr"]}, open("metrics.json", "w"))
-"""
+from tests.conftest import run_ids
+from tests.lineage_helpers import fit, fit_project
 
 
 @pytest.fixture
 def traced(tmp_path: Path) -> tuple[Path, list[str]]:
     """A project with two runs producing model.txt from data.csv."""
-    repo = make_project(
-        tmp_path / "p",
-        config="params: params.json\nmetrics: metrics.json\ndata: data.csv\noutputs: model.txt\n",
-    )
-    write(repo / ".gitignore", "metrics.json\nmodel.txt\n")
-    write(repo / "fit.py", FIT)
-    write(repo / "data.csv", "x\n1\n")
-    for lr in ("0.2", "0.4"):
-        proc = cli(repo, "run", "-p", f"lr={lr}", "--", sys.executable, "fit.py")
-        assert proc.returncode == 0, proc.stderr
+    repo = fit_project(tmp_path / "p")
+    fit(repo, "0.2")
+    fit(repo, "0.4")
     return repo, run_ids(repo)
 
 
