@@ -95,3 +95,73 @@ def test_sort_with_a_leading_dash_is_a_value(project: Path) -> None:
         "-x",
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "['--sort', '-x']"
+
+
+def test_every_command_row_has_a_module_with_configure_and_main() -> None:
+    """The COMMANDS table is the CLI: each row's module parses and runs (issue 8)."""
+    import importlib
+    import inspect
+
+    from gitops_ml.main import COMMANDS, GROUPS, build_parser
+
+    seen = set()
+    for words, module_name, help_text in COMMANDS:
+        assert words not in seen and help_text
+        seen.add(words)
+        parser, got = build_parser(words)
+        assert got == module_name and parser.prog == f"gitops-ml {words}"
+        module = importlib.import_module(f"gitops_ml.commands.{module_name}")
+        assert module.__doc__, module_name
+        assert list(inspect.signature(module.main).parameters) == ["args"], module_name
+    for words in seen:
+        if " " in words:  # a group word, or a command that has subcommands (deploy history)
+            assert words.split()[0] in {*GROUPS, *seen}, words
+    with pytest.raises(KeyError):
+        build_parser("no such command")
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "stream", "first"),
+    [
+        ([], 2, "err", "usage: gitops-ml"),
+        (["--bogus"], 2, "err", "gitops-ml: error: unknown option --bogus"),
+        (["frobnicate"], 2, "err", "gitops-ml: error: unknown command 'frobnicate'"),
+        (["runs"], 2, "err", "usage: gitops-ml"),
+        (["runs", "--help"], 0, "out", "usage: gitops-ml"),
+        (["-h"], 0, "out", "usage: gitops-ml"),
+        (["-V"], 0, "out", "gitops-ml "),
+    ],
+)
+def test_global_usage(
+    argv: list[str], code: int, stream: str, first: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitops_ml.main import main
+
+    assert main(argv) == code
+    out, err = capsys.readouterr()
+    text = out if stream == "out" else err
+    assert text.startswith(first), text
+    assert (err if stream == "out" else out) == ""
+    if argv[:1] == ["runs"]:
+        assert "gitops-ml runs: list, show and compare runs" in text
+        assert "  runs diff" in text and "  data status" not in text
+
+
+def test_minus_c_forms_and_a_missing_directory(project: Path, tmp_path: Path) -> None:
+    glued = cli(tmp_path, f"-C{project}", "runs", "ls", "--json")
+    assert glued.returncode == 0, glued.stderr
+    proc = cli(tmp_path, "-C", str(tmp_path / "nowhere"), "runs", "ls")
+    assert proc.returncode == 2
+    assert (
+        proc.stderr == f"gitops-ml: error: -C {tmp_path / 'nowhere'}: No such file or directory\n"
+    )
+
+
+def test_python_dash_m() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_ml", "--version"], capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stdout.split()[0]) == (0, "gitops-ml")

@@ -37,3 +37,33 @@ def test_interrupt_is_130(capsys: pytest.CaptureFixture[str]) -> None:
     with handle_errors() as outcome:
         raise KeyboardInterrupt
     assert outcome.code == 130
+
+
+def test_unwritable_log_still_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    with handle_errors() as outcome:
+        raise ValueError("odd")
+    err = capsys.readouterr().err
+    assert outcome.code == 3
+    assert err == "gitops-ml: unexpected error: ValueError: odd\n"  # no "(details in ...)"
+
+
+def test_closed_stdout_is_not_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    before = sys.stdout
+    try:
+        with handle_errors() as outcome:
+            raise BrokenPipeError
+        assert outcome.code == 0
+        assert sys.stdout is not before  # later writes go nowhere instead of failing again
+        print("dropped")
+    finally:
+        if sys.stdout is not before:
+            sys.stdout.close()
+        sys.stdout = before
+    assert capsys.readouterr() == ("", "")
