@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitops_ml.commands.hook import modules_for
-from gitops_ml.core.errors import UsageError
 from gitops_ml.hooks import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,27 +78,6 @@ def test_git_hooks_are_every_stage_once() -> None:
         "post-merge",
         "post-checkout",
     )
-
-
-@pytest.mark.parametrize(
-    ("name", "modules"),
-    [
-        ("pre-commit", ("check_config", "no_data_in_git")),
-        ("post-commit", ("link_commit",)),
-        ("pre-push", ("push_runs",)),
-        ("post-merge", ("fetch_runs",)),
-        ("post-checkout", ("fetch_runs",)),
-        ("link-commit", ("link_commit",)),
-        ("gitops-ml-no-data-in-git", ("no_data_in_git",)),
-    ],
-)
-def test_dispatch(name: str, modules: tuple[str, ...]) -> None:
-    assert modules_for(name) == modules
-
-
-def test_unknown_name_lists_the_known_ones() -> None:
-    with pytest.raises(UsageError, match=r"unknown hook 'pre-rebase' \(known: pre-commit, "):
-        catalog.for_name("pre-rebase")
 
 
 def test_catalog_imports_nothing_heavy() -> None:
