@@ -1,1 +1,3 @@
-"""ci layer."""
+"""Continuous integration: the runs a change claims, verifying them, the report, the grid
+matrix. Imports ``reproduce``, ``sync`` and below.
+"""

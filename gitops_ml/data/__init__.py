@@ -1,1 +1,3 @@
-"""data layer."""
+"""Data versioning: the local content-addressed cache and the data remote (fsspec), restore
+and push, verified by hash. Imports ``core`` and ``ui``.
+"""

@@ -1,1 +1,3 @@
-"""deploy layer."""
+"""Deploys: the ``refs/deploy/<env>`` chain, policies and targets (command, Kubernetes).
+Imports ``reproduce``, ``sync`` and below.
+"""

@@ -1,1 +1,3 @@
-"""github layer."""
+"""GitHub glue: the REST client, the Actions context, publishing comments and checks.
+Imports ``reproduce``, ``sync`` and below.
+"""

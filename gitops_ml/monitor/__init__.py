@@ -1,1 +1,3 @@
-"""monitor layer."""
+"""Serving and monitoring a deployed model (Prometheus metrics). Imports ``reproduce``,
+``sync`` and below.
+"""

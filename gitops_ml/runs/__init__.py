@@ -1,1 +1,3 @@
-"""runs layer."""
+"""Runs: recording a run, the local query index, queries, lineage, comparisons, status
+derived from notes. Imports ``core``, ``ui`` and ``data``.
+"""

@@ -1,1 +1,3 @@
-"""sync layer."""
+"""Git sync of runs, notes and deploy refs with a remote (fetch, merge, push). Imports
+``runs`` and below; independent of ``reproduce``.
+"""
