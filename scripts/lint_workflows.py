@@ -152,43 +152,52 @@ def conventions(files: list[Path]) -> list[str]:
 
     out = []
     for path in files:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
         where = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
         for job, step in _steps(doc):
-            label = f"{where}: {job}: step {step.get('name') or step.get('uses') or step.get('id')}"
-            if "run" in step:
-                if "shell" not in step:
-                    out.append(f"{label}: a run step without shell:")
-                if "${{" in str(step["run"]):
-                    out.append(f"{label}: ${{{{ }}}} inside run: (pass it through env:)")
-            uses = str(step.get("uses") or "")
-            external = uses and not uses.startswith(
-                ("./", "gitops-ml/gitops-ml/", "actions/checkout@")
-            )
-            if external and "env.ACT" not in str(step.get("if") or ""):
-                out.append(
-                    f"{label}: {uses} needs the internet: skip it under act (if: ${{{{ !env.ACT }}}})"
-                )
-        if is_action(path):
-            continue
-        on = doc.get("on", doc.get(True)) or {}
-        events = [on] if isinstance(on, str) else list(on)
-        if "pull_request_target" in events:
-            out.append(
-                f"{where}: pull_request_target runs pull-request code with secrets: use pull_request"
-            )
-        if "permissions" not in doc:
-            out.append(f"{where}: no top-level permissions:")
-        for name, job in (doc.get("jobs") or {}).items():
-            if "steps" in job and "permissions" not in job:
-                out.append(f"{where}: job {name}: no permissions:")
-        if "pull_request" in events and "concurrency" not in doc:
-            out.append(f"{where}: a pull_request workflow without concurrency:")
-        if (
-            re.search(r"^name: gitops-ml pr-check", path.read_text(), re.M)
-            and "concurrency" not in doc
-        ):
-            out.append(f"{where}: the pr-check workflow needs concurrency:")
+            out += _step_problems(where, job, step)
+        if not is_action(path):
+            out += _workflow_problems(where, doc, text)
+    return out
+
+
+def _step_problems(where: str, job: str, step: dict[str, Any]) -> list[str]:
+    out = []
+    name = step.get("name") or step.get("uses") or step.get("id") or str(step.get("run"))[:40]
+    label = f"{where}: {job}: step {name!r}"
+    if "run" in step:
+        if "shell" not in step:
+            out.append(f"{label}: a run step without shell:")
+        if "${{" in str(step["run"]):
+            out.append(f"{label}: ${{{{ }}}} inside run: (pass it through env:)")
+    uses = str(step.get("uses") or "")
+    external = uses and not uses.startswith(("./", "gitops-ml/gitops-ml/", "actions/checkout@"))
+    if external and "env.ACT" not in str(step.get("if") or ""):
+        out.append(
+            f"{label}: {uses} needs the internet: skip it under act (if: ${{{{ !env.ACT }}}})"
+        )
+    return out
+
+
+def _workflow_problems(where: str, doc: dict[str, Any], text: str) -> list[str]:
+    out = []
+    on = doc.get("on", doc.get(True)) or {}
+    events = [on] if isinstance(on, str) else list(on)
+    if "pull_request_target" in events:
+        out.append(
+            f"{where}: pull_request_target runs pull-request code with secrets: use pull_request"
+        )
+    if "permissions" not in doc:
+        out.append(f"{where}: no top-level permissions:")
+    out += [
+        f"{where}: job {name}: no permissions:"
+        for name, job in (doc.get("jobs") or {}).items()
+        if "steps" in job and "permissions" not in job
+    ]
+    is_check = re.search(r"^name: gitops-ml pr-check", text, re.M)
+    if ("pull_request" in events or is_check) and "concurrency" not in doc:
+        out.append(f"{where}: a pull-request check without concurrency:")
     return out
 
 

@@ -143,6 +143,28 @@ def _describe_check(run_id: str, c: dict[str, Any]) -> str:
     return f"run {run_id}: metric {c['name']} claimed {c['expected']}, reproduced {c['got']}{by}"
 
 
+def _judge(item: dict[str, Any], settings: Settings, failures: list[str], notes: list[str]) -> None:
+    """The failure lines (or notes) one verified claimed run adds."""
+    run_id = str(item["id"])
+    if item["status"] == "not reproduced":
+        bad = [c for c in item["checks"] if not c.get("ok")]
+        failures += [_describe_check(run_id, c) for c in bad]
+        codes = item.get("exit_codes") or {}
+        if codes.get("expected") != codes.get("got"):
+            failures.append(
+                f"run {run_id}: exit code {codes.get('got')}, recorded {codes.get('expected')}"
+            )
+        elif not bad:
+            failures.append(f"run {run_id}: outputs are not identical")
+    elif item["status"] == "unverifiable":
+        if settings.unverifiable_fails:
+            failures.append(f"run {run_id}: unverifiable ({item['error']})")
+        else:
+            notes.append(f"run {run_id}: unverifiable, allowed by ci.unverifiable")
+    elif item["status"] == "error":
+        failures.append(f"run {run_id}: could not be reproduced: {item['error']}")
+
+
 def check(
     repo: gitstore.Repo,
     cfg: Config,
@@ -181,24 +203,7 @@ def check(
             log(f"verifying run {rec['id']} ({rec['claim']})")
             item = _verify_one(repo, rec, settings, tolerance_flags, log)
             claimed_out.append(item)
-            if item["status"] == "not reproduced":
-                bad = [c for c in item["checks"] if not c.get("ok")]
-                failures += [_describe_check(str(item["id"]), c) for c in bad]
-                codes = item.get("exit_codes") or {}
-                if codes.get("expected") != codes.get("got"):
-                    failures.append(
-                        f"run {item['id']}: exit code {codes.get('got')}, "
-                        f"recorded {codes.get('expected')}"
-                    )
-                if not bad and codes.get("expected") == codes.get("got"):
-                    failures.append(f"run {item['id']}: outputs are not identical")
-            elif item["status"] == "unverifiable":
-                if settings.unverifiable_fails:
-                    failures.append(f"run {item['id']}: unverifiable ({item['error']})")
-                else:
-                    notes.append(f"run {item['id']}: unverifiable, allowed by ci.unverifiable")
-            elif item["status"] == "error":
-                failures.append(f"run {item['id']}: could not be reproduced: {item['error']}")
+            _judge(item, settings, failures, notes)
 
     retrain = None
     if mode in ("retrain", "both"):

@@ -289,30 +289,41 @@ def state(result: dict[str, Any]) -> tuple[str, str]:
     return "failure", (first[: 130 - len(more)] + more)
 
 
+def _objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) for i in value)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, str) for i in value)
+
+
+def _shape_problem(data: Any) -> str | None:
+    if not isinstance(data, dict) or data.get("schema") != 1:
+        return "schema 1 expected"
+    checks = [
+        (isinstance(data.get("ok"), bool), "'ok' must be true or false"),
+        (_objects(data.get("claimed") or []), "'claimed' must be a list of objects"),
+        (_objects(data.get("trend") or []), "'trend' must be a list of objects"),
+        (_strings(data.get("failures") or []), "'failures' must be a list of strings"),
+        (_strings(data.get("notes") or []), "'notes' must be a list of strings"),
+    ]
+    checks += [
+        (data.get(key) is None or isinstance(data[key], dict), f"'{key}' must be an object")
+        for key in ("primary", "base_best", "retrain", "comparison")
+    ]
+    for ok, why in checks:
+        if not ok:
+            return why
+    if not all(_objects(item.get("checks") or []) for item in data.get("claimed") or []):
+        return "'checks' must be a list of objects"
+    return None
+
+
 def validate(data: Any, where: str) -> dict[str, Any]:
     """The result document, checked for shape (it may come from an untrusted job)."""
     from gitops_ml.core.errors import UsageError
 
-    def bad(why: str) -> UsageError:
-        return UsageError(f"{where}: not a ci verify result ({why})")
-
-    if not isinstance(data, dict) or data.get("schema") != 1:
-        raise bad("schema 1 expected")
-    if not isinstance(data.get("ok"), bool):
-        raise bad("'ok' must be true or false")
-    for key in ("claimed", "trend"):
-        items = data.get(key) or []
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise bad(f"'{key}' must be a list of objects")
-    for item in data.get("claimed") or []:
-        checks = item.get("checks") or []
-        if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
-            raise bad("'checks' must be a list of objects")
-    for key in ("failures", "notes"):
-        items = data.get(key) or []
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise bad(f"'{key}' must be a list of strings")
-    for key in ("primary", "base_best", "retrain", "comparison"):
-        if data.get(key) is not None and not isinstance(data[key], dict):
-            raise bad(f"'{key}' must be an object")
-    return data
+    why = _shape_problem(data)
+    if why:
+        raise UsageError(f"{where}: not a ci verify result ({why})")
+    return dict(data)

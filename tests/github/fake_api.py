@@ -290,101 +290,120 @@ class FakeGitHub:
         }
 
     # ------------------------------------------------------------ routing
+    def _routes(self) -> list[tuple[str, str, Any]]:
+        """(method, path pattern after /repos/OWNER/NAME, handler(match, body))."""
+        return [
+            ("GET", r"", lambda m, b: (200, self.repo_payload())),
+            ("GET", r"/issues/(\d+)", lambda m, b: (200, self.issue_payload(int(m.group(1))))),
+            ("GET", r"/issues/(\d+)/comments", self._list_comments),
+            ("POST", r"/issues/(\d+)/comments", self._create_comment),
+            ("PATCH", r"/issues/comments/(\d+)", self._edit_comment),
+            ("POST", r"/statuses/([0-9a-f]{40})", self._create_status),
+            ("POST", r"/check-runs", self._create_check_run),
+            ("GET", r"/pulls/(\d+)", self._get_pull),
+        ]
+
     def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
-        repo = re.escape(f"{self.prefix}/repos/{self.repository}")
-        if path.startswith(self.prefix + "/repos/") and not re.match(repo + r"(/|$)", path):
+        mine = f"{self.prefix}/repos/{self.repository}"
+        if path != mine and not path.startswith(mine + "/"):
             return 404, _not_found()
-        tail = path[len(self.prefix) + len("/repos/") + len(self.repository) :]
-        if method == "GET" and tail == "":
-            return 200, self.repo_payload()
-        if (m := re.fullmatch(r"/issues/(\d+)", tail)) and method == "GET":
-            return 200, self.issue_payload(int(m.group(1)))
-        if m := re.fullmatch(r"/issues/(\d+)/comments", tail):
-            number = int(m.group(1))
-            if method == "GET":
-                return 200, [_public(c) for c in self.comments.values() if c["_issue"] == number]
-            if method == "POST":
-                if "comment" in self.deny:
-                    return 403, _forbidden("issues/comments#create-an-issue-comment")
-                comment = self._comment(number, str(body.get("body")))
-                self.comments[comment["id"]] = comment
-                return 201, _public(comment)
-        if (m := re.fullmatch(r"/issues/comments/(\d+)", tail)) and method == "PATCH":
-            comment = self.comments.get(int(m.group(1)))
-            if comment is None:
-                return 404, _not_found()
-            if "comment" in self.deny:
-                return 403, _forbidden("issues/comments#update-an-issue-comment")
-            comment["body"] = str(body.get("body"))
-            comment["updated_at"] = NOW
-            return 200, _public(comment)
-        if (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", tail)) and method == "POST":
-            if "status" in self.deny:
-                return 403, _forbidden("commits/statuses#create-a-commit-status")
-            status = {
-                "url": f"{self.repo_url()}/statuses/{m.group(1)}",
-                "avatar_url": BOT["avatar_url"],
-                "id": self._id(),
-                "node_id": "MDY6U3RhdHVzMQ==",
-                "state": body.get("state"),
-                "description": body.get("description"),
-                "target_url": body.get("target_url"),
-                "context": body.get("context", "default"),
-                "created_at": NOW,
-                "updated_at": NOW,
-                "creator": BOT,
-                "sha": m.group(1),
-            }
-            self.statuses.append(status)
-            return 201, {k: v for k, v in status.items() if k != "sha"}
-        if tail == "/check-runs" and method == "POST":
-            if "checks" in self.deny:
-                return 403, _forbidden("checks/runs#create-a-check-run")
-            run_id = self._id()
-            run = {
-                "id": run_id,
-                "head_sha": body.get("head_sha"),
-                "node_id": "MDg6Q2hlY2tSdW40",
-                "external_id": "",
-                "url": f"{self.repo_url()}/check-runs/{run_id}",
-                "html_url": f"https://github.com/{self.repository}/runs/{run_id}",
-                "details_url": body.get("details_url"),
-                "status": body.get("status", "queued"),
-                "conclusion": body.get("conclusion"),
-                "started_at": NOW,
-                "completed_at": body.get("completed_at"),
-                "output": {
-                    "title": (body.get("output") or {}).get("title"),
-                    "summary": (body.get("output") or {}).get("summary"),
-                    "text": None,
-                    "annotations_count": 0,
-                    "annotations_url": f"{self.repo_url()}/check-runs/{run_id}/annotations",
-                },
-                "name": body.get("name"),
-                "check_suite": {"id": 5},
-                "app": {
-                    "id": 15368,
-                    "slug": "github-actions",
-                    "node_id": "MDM6QXBwMTUzNjg=",
-                    "owner": _user("github", 9919, "Organization"),
-                    "name": "GitHub Actions",
-                    "description": "Automate your workflow from idea to production",
-                    "external_url": "https://help.github.com/en/actions",
-                    "html_url": "https://github.com/apps/github-actions",
-                    "created_at": "2018-07-30T09:30:17Z",
-                    "updated_at": "2019-12-10T19:04:12Z",
-                    "permissions": {"checks": "write", "statuses": "write"},
-                    "events": ["check_run", "pull_request"],
-                },
-                "pull_requests": [],
-            }
-            self.check_runs.append(run)
-            return 201, run
-        if (m := re.fullmatch(r"/pulls/(\d+)", tail)) and method == "GET":
-            if int(m.group(1)) not in self.pulls:
-                return 404, _not_found()
-            return 200, self.pull_payload(int(m.group(1)))
+        tail = path[len(mine) :]
+        for verb, pattern, handler in self._routes():
+            m = re.fullmatch(pattern, tail)
+            if verb == method and m:
+                result: tuple[int, Any] = handler(m, body)
+                return result
         return 404, _not_found()
+
+    def _list_comments(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        number = int(m.group(1))
+        return 200, [_public(c) for c in self.comments.values() if c["_issue"] == number]
+
+    def _create_comment(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        if "comment" in self.deny:
+            return 403, _forbidden("issues/comments#create-an-issue-comment")
+        comment = self._comment(int(m.group(1)), str(body.get("body")))
+        self.comments[comment["id"]] = comment
+        return 201, _public(comment)
+
+    def _edit_comment(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        comment = self.comments.get(int(m.group(1)))
+        if comment is None:
+            return 404, _not_found()
+        if "comment" in self.deny:
+            return 403, _forbidden("issues/comments#update-an-issue-comment")
+        comment["body"] = str(body.get("body"))
+        comment["updated_at"] = NOW
+        return 200, _public(comment)
+
+    def _get_pull(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        if int(m.group(1)) not in self.pulls:
+            return 404, _not_found()
+        return 200, self.pull_payload(int(m.group(1)))
+
+    def _create_status(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        if "status" in self.deny:
+            return 403, _forbidden("commits/statuses#create-a-commit-status")
+        status = {
+            "url": f"{self.repo_url()}/statuses/{m.group(1)}",
+            "avatar_url": BOT["avatar_url"],
+            "id": self._id(),
+            "node_id": "MDY6U3RhdHVzMQ==",
+            "state": body.get("state"),
+            "description": body.get("description"),
+            "target_url": body.get("target_url"),
+            "context": body.get("context", "default"),
+            "created_at": NOW,
+            "updated_at": NOW,
+            "creator": BOT,
+            "sha": m.group(1),
+        }
+        self.statuses.append(status)
+        return 201, {k: v for k, v in status.items() if k != "sha"}
+
+    def _create_check_run(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        if "checks" in self.deny:
+            return 403, _forbidden("checks/runs#create-a-check-run")
+        run_id = self._id()
+        run = {
+            "id": run_id,
+            "head_sha": body.get("head_sha"),
+            "node_id": "MDg6Q2hlY2tSdW40",
+            "external_id": "",
+            "url": f"{self.repo_url()}/check-runs/{run_id}",
+            "html_url": f"https://github.com/{self.repository}/runs/{run_id}",
+            "details_url": body.get("details_url"),
+            "status": body.get("status", "queued"),
+            "conclusion": body.get("conclusion"),
+            "started_at": NOW,
+            "completed_at": body.get("completed_at"),
+            "output": {
+                "title": (body.get("output") or {}).get("title"),
+                "summary": (body.get("output") or {}).get("summary"),
+                "text": None,
+                "annotations_count": 0,
+                "annotations_url": f"{self.repo_url()}/check-runs/{run_id}/annotations",
+            },
+            "name": body.get("name"),
+            "check_suite": {"id": 5},
+            "app": {
+                "id": 15368,
+                "slug": "github-actions",
+                "node_id": "MDM6QXBwMTUzNjg=",
+                "owner": _user("github", 9919, "Organization"),
+                "name": "GitHub Actions",
+                "description": "Automate your workflow from idea to production",
+                "external_url": "https://help.github.com/en/actions",
+                "html_url": "https://github.com/apps/github-actions",
+                "created_at": "2018-07-30T09:30:17Z",
+                "updated_at": "2019-12-10T19:04:12Z",
+                "permissions": {"checks": "write", "statuses": "write"},
+                "events": ["check_run", "pull_request"],
+            },
+            "pull_requests": [],
+        }
+        self.check_runs.append(run)
+        return 201, run
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
