@@ -65,6 +65,12 @@ def _venv(name: str, packages: list[str], refresh: list[str] | None = None) -> T
         )
         marker.write_text("ok\n")
     elif refresh:
+        # new dependencies of the refreshed packages first (uv joined gitops-ml's), then
+        # the packages themselves reinstalled from their current source
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *refresh],
+            check=True,
+        )
         subprocess.run(
             [
                 str(python),
