@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 
+from gitops_ml.core import digests
 from gitops_ml.ui.render import fmt
 
 TYPE_CHECKING = False
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 MARKER = "<!-- gitops-ml:pr-check -->"
 COMMENT_LIMIT = 65_536  # characters GitHub accepts in a comment body
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
-_SHA = re.compile(r"^[0-9a-f]{7,64}$")
 _ENTITIES = {
     "&": "&amp;",
     "<": "&lt;",
@@ -57,7 +57,7 @@ def run_id(value: Any) -> str:
 
 def commit(value: Any) -> str:
     s = str(value or "")
-    return f"`{s[:12]}`" if _SHA.match(s) else text(s, 20)
+    return f"`{s[:12]}`" if digests.is_hex(s, 7, 64) else text(s, 20)
 
 
 def _num(value: Any) -> str:

@@ -17,8 +17,8 @@ import re
 import time
 from collections.abc import Mapping
 
-from gitops_ml.core import git, gitstore
-from gitops_ml.core.errors import GitopsError, UsageError
+from gitops_ml.core import git, gitstore, retry
+from gitops_ml.core.errors import ENVIRONMENT, GitopsError, UsageError
 
 DEPLOY_PREFIX = gitstore.DEPLOY_PREFIX
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -109,7 +109,7 @@ def commit_directory(
     files: Mapping[str, bytes],
     message: str,
     *,
-    retries: int = 20,
+    policy: retry.Policy = retry.BRANCH_CAS,
 ) -> tuple[str | None, str | None]:
     """Replace ``directory`` on ``branch`` with exactly ``files`` in one new commit.
 
@@ -132,7 +132,7 @@ def commit_directory(
     ref = f"refs/heads/{branch}"
     tmp = repo.tmp_dir() / f"gitops-index-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        for _ in range(retries):
+        for _ in retry.attempts(policy):
             old = gitstore.resolve_ref(repo, ref)
             env = {"GIT_INDEX_FILE": str(tmp)}
             tmp.unlink(missing_ok=True)
@@ -158,6 +158,6 @@ def commit_directory(
             commit = gitstore.make_commit(repo, tree, old, message)
             if gitstore.cas_ref(repo, ref, commit, old):
                 return commit, old
-        raise GitopsError(f"could not update {ref}: too many concurrent writers", 3)
+        raise GitopsError(f"could not update {ref}: too many concurrent writers", ENVIRONMENT)
     finally:
         tmp.unlink(missing_ok=True)

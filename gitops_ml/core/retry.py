@@ -44,6 +44,8 @@ class Policy:
 NOTES_CAS = Policy(tries=200, step=0.002, cap=0.05)
 # Merging fetched notes into the local ref: a heavier step (a git notes merge) per try.
 NOTES_MERGE = Policy(tries=50, step=0.005, cap=0.1)
+# A commit to a GitOps branch (deploy): the whole tree step is redone per try.
+BRANCH_CAS = Policy(tries=20, step=0.002, cap=0.05)
 # A round against a remote (fetch, merge, push) while others push: few, slow, jittered.
 REMOTE_ROUNDS = Policy(tries=10, step=0.1, cap=1.0, jitter=0.8)
 

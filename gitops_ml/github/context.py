@@ -12,6 +12,7 @@ import json
 import os
 import re
 
+from gitops_ml.core import digests
 from gitops_ml.core.errors import UsageError
 
 TYPE_CHECKING = False
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 DEFAULT_API = "https://api.github.com"
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
 class PullRequest:
@@ -65,7 +65,7 @@ def check_repository(name: str) -> str:
 
 
 def check_sha(sha: str) -> str:
-    if not _SHA.match(sha):
+    if not digests.is_git_oid(sha):
         raise UsageError(f"{sha!r} is not a full commit id")
     return sha
 

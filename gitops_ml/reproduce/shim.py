@@ -12,10 +12,10 @@ dependencies leak in.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+from gitops_ml.core.atomic import atomic_path, write_atomic
 from gitops_ml.reproduce import tools, venvs
 
 SHIM = "gitops-ml-shim"
@@ -23,10 +23,8 @@ PTH = "_gitops_ml_shim.pth"
 
 
 def _link(target: Path, link: Path) -> None:
-    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(target, target_is_directory=target.is_dir())
-    os.replace(tmp, link)
+    with atomic_path(link) as tmp:
+        tmp.symlink_to(target, target_is_directory=target.is_dir())
 
 
 def refresh_shim(env_dir: Path, python_version: str) -> None:
@@ -50,6 +48,4 @@ def refresh_shim(env_dir: Path, python_version: str) -> None:
         pth = site / PTH
         text = f"{shim}\n"
         if not pth.is_file() or pth.read_text() != text:
-            tmp = pth.with_name(f".{pth.name}.{os.getpid()}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, pth)
+            write_atomic(pth, text)
