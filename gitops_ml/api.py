@@ -19,6 +19,8 @@ TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
     from typing import Any
 
+    from gitops_ml.runs import recorder
+
 
 class Run:
     """A run being recorded. Use as a context manager (``with start_run() as run:``)."""
@@ -29,14 +31,14 @@ class Run:
         name: str | None = None,
         tags: list[str] | None = None,
     ) -> None:
-        from gitops_ml.runs import recorder
+        from gitops_ml.runs import sidechannel
 
-        self._side = os.environ.get(recorder.ENV_RUN_FILE)
+        self._side = os.environ.get(sidechannel.ENV_RUN_FILE)
         self._active: recorder.ActiveRun | None = None
         self._initial = dict(params or {})
         self._name = name
         self._tags = list(tags or [])
-        self.id: str = os.environ.get(recorder.ENV_RUN_ID, "") if self._side else ""
+        self.id: str = os.environ.get(sidechannel.ENV_RUN_ID, "") if self._side else ""
         self.record: dict[str, Any] | None = None
 
     @property
@@ -110,9 +112,10 @@ class Run:
         from gitops_ml.core import gitstore
         from gitops_ml.core.hashing import HashCache, hash_path
         from gitops_ml.data.cache import LocalStore
-        from gitops_ml.runs import recorder
+        from gitops_ml.runs import sidechannel
+        from gitops_ml.runs.outputs import store_entry
 
-        root = Path(os.environ.get(recorder.ENV_RUN_ROOT) or gitstore.open_repo().top)
+        root = Path(os.environ.get(sidechannel.ENV_RUN_ROOT) or gitstore.open_repo().top)
         full = Path(path).resolve()
         try:
             rel = full.relative_to(root.resolve()).as_posix()
@@ -120,7 +123,7 @@ class Run:
             raise UsageError(f"{path}: artifacts must be inside the repository ({root})") from None
         repo = gitstore.open_repo(root)
         entry = hash_path(root.resolve(), rel, HashCache(None))
-        recorder.store_entry(LocalStore(repo.state_dir), root.resolve(), entry)
+        store_entry(LocalStore(repo.state_dir), root.resolve(), entry)
         item = entry.record()
         self._emit({"artifact": item})
         return item
@@ -135,9 +138,16 @@ def start_run(
 
 def current_params() -> dict[str, Any]:
     """The params of the run this process belongs to (set by ``gitops-ml run``), else {}."""
-    from gitops_ml.runs import recorder
+    from gitops_ml.runs import sidechannel
 
-    raw = os.environ.get(recorder.ENV_PARAMS)
+    where = os.environ.get(sidechannel.ENV_PARAMS_FILE)
+    if where:
+        try:
+            with open(where, encoding="utf-8") as fh:
+                return dict(json.load(fh))
+        except (OSError, ValueError):
+            pass
+    raw = os.environ.get(sidechannel.ENV_PARAMS)
     return dict(json.loads(raw)) if raw else {}
 
 

@@ -7,6 +7,7 @@ import sys
 
 from gitops_ml.core.errors import UsageError
 from gitops_ml.core.params import parse_assignment
+from gitops_ml.runs.console import say
 from gitops_ml.runs.recorder import RunSpec, run_command
 from gitops_ml.ui.render import print_json
 
@@ -29,7 +30,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run in a temporary worktree of the snapshot (parallel-safe)",
     )
-    p.add_argument("--json", action="store_true", help="print the record as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the record as JSON on stdout (the command's stdout goes to stderr)",
+    )
     p.add_argument("cmd", nargs=argparse.REMAINDER, help="the command, after --")
 
 
@@ -46,15 +51,26 @@ def main(args: argparse.Namespace) -> int:
         overrides=overrides,
         tags=list(args.tag),
         isolated=args.isolated,
+        stdout_to_stderr=args.json,
     )
     code, rec = run_command(spec)
+    # The run is recorded: a reader that went away (| head) changes nothing of that.
     if args.json:
-        print_json(rec)
+        try:
+            print_json(rec)
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            _drop_stdout()
     else:
         metrics = ", ".join(f"{k}={v}" for k, v in rec["metrics"].items())
         status = "ok" if code == 0 else f"exit {code}"
-        print(
-            f"gitops-ml: recorded run {rec['id']} ({status}){': ' + metrics if metrics else ''}",
-            file=sys.stderr,
-        )
+        say(f"gitops-ml: recorded run {rec['id']} ({status}){': ' + metrics if metrics else ''}")
     return code
+
+
+def _drop_stdout() -> None:
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stdout

@@ -32,6 +32,8 @@ KNOWN_KEYS = {
     "deploy": "mapping of deploy environments",
     "verify_outputs": "bool: fail reproduce --verify when an output is not bitwise identical",
     "ci": "mapping: the CI check (primary, allowed_regression, train, grid, max_runs, ...)",
+    "interpreter": "path or name: the Python the command runs under, whose environment is recorded",
+    "secrets_exclude": "list of file patterns left out of snapshots ('!pattern' keeps a default)",
 }
 
 
@@ -57,6 +59,8 @@ class Config:
         deploy: dict[str, Any] | None = None,
         verify_outputs: bool = False,
         ci: dict[str, Any] | None = None,
+        interpreter: str | None = None,
+        secrets_exclude: list[str] | None = None,
         path: Path | None = None,
     ) -> None:
         self.params = params or []
@@ -72,6 +76,8 @@ class Config:
         self.deploy = deploy or {}
         self.verify_outputs = verify_outputs
         self.ci = ci or {}  # checked by gitops_ml.ci.settings (CI_KEYS below)
+        self.interpreter = interpreter
+        self.secrets_exclude = secrets_exclude or []
         self.path = path
 
     def replace(self, **changes: Any) -> Config:
@@ -201,6 +207,12 @@ def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
             problems.append(Problem(_line(vnode), "'verify_outputs' must be true or false"))
         elif key == "ci" and value is not None:
             problems += [Problem(_line(vnode), m) for m in ci_problems(value)]
+        elif key == "interpreter" and (not isinstance(value, str) or not value):
+            problems.append(Problem(_line(vnode), "'interpreter' must be a path or a command name"))
+        elif key == "secrets_exclude" and (
+            not isinstance(value, list) or not all(isinstance(v, str) and v for v in value)
+        ):
+            problems.append(Problem(_line(vnode), "'secrets_exclude' must be a list of patterns"))
     return data, problems
 
 
@@ -289,5 +301,7 @@ def load(top: Path) -> Config:
         deploy=dict(data.get("deploy") or {}),
         verify_outputs=bool(data.get("verify_outputs", False)),
         ci=dict(data.get("ci") or {}),
+        interpreter=data.get("interpreter"),
+        secrets_exclude=list(data.get("secrets_exclude") or []),
         path=path,
     )

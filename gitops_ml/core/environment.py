@@ -30,8 +30,23 @@ LOCKFILES = (
 
 # Names that look like credentials are never recorded, whatever the allow-list says.
 SECRET_NAME = re.compile(
-    r"TOKEN|SECRET|PASSW|PASSWD|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE", re.I
+    r"TOKEN|SECRET|PASS|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|(^|_)PAT$|(^|_)DSN$",
+    re.I,
 )
+# Values that carry a credential whatever their variable is called: refused.
+SECRET_VALUE = re.compile(
+    r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{16,}|xox[abprs]-[\w-]{10,}|"
+    r"\b(AKIA|ASIA)[0-9A-Z]{16}\b|\bsk-[A-Za-z0-9_-]{20,}|\bhf_[A-Za-z0-9]{20,}|"
+    r"\bnpm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_-]{30,}|\bAIza[0-9A-Za-z_-]{30,}|"
+    r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+)
+# Parts of a value that are a credential inside something worth keeping: masked.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]*(?P<at>@)")
+_KEY_VALUE = re.compile(
+    r"(?P<head>\b[\w.-]*(pass|pwd|secret|token|key|auth)[\w.-]*\s*[=:]\s*)(?P<value>[^\s&;,]+)",
+    re.I,
+)
+MASK = "***"
 
 # Variables that change what a training run computes; recorded when set.
 DEFAULT_ENV_ALLOW = (
@@ -51,11 +66,39 @@ def is_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name))
 
 
-def safe_env(allow: list[str], environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The allow-listed environment variables that are set, minus anything credential-like."""
+def mask_value(value: str) -> str | None:
+    """``value`` with the credentials inside it masked (a URL's password, ``password=x``),
+    or None when the value is a credential itself (a known token format, a private key)."""
+    if SECRET_VALUE.search(value):
+        return None
+    value = _URL_PASSWORD.sub(lambda m: f"{m['head']}{MASK}{m['at']}", value)
+    return _KEY_VALUE.sub(lambda m: f"{m['head']}{MASK}", value)
+
+
+def screen_env(
+    allow: list[str], environ: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """``(recorded, refused)``: the allow-listed variables that are set, credentials in
+    their values masked; and the names of those never recorded (a credential-like name,
+    or a value that is a credential)."""
     environ = dict(os.environ) if environ is None else environ
     names = list(DEFAULT_ENV_ALLOW) + [n for n in allow if n not in DEFAULT_ENV_ALLOW]
-    return {n: environ[n] for n in names if n in environ and not is_secret_name(n)}
+    recorded: dict[str, str] = {}
+    refused: list[str] = []
+    for name in names:
+        if name not in environ:
+            continue
+        value = None if is_secret_name(name) else mask_value(environ[name])
+        if value is None:
+            refused.append(name)
+        else:
+            recorded[name] = value
+    return recorded, refused
+
+
+def safe_env(allow: list[str], environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The allow-listed environment variables that are set, credentials left out or masked."""
+    return screen_env(allow, environ)[0]
 
 
 def _site_dirs() -> list[str]:
@@ -130,28 +173,58 @@ _QUERY = (
 
 
 def command_interpreter(
-    command: list[str] | None, path: str | None, cache_dir: Path | None
+    command: list[str] | None,
+    path: str | None,
+    cache_dir: Path | None,
+    *,
+    configured: str | None = None,
+    top: Path | None = None,
 ) -> Interpreter:
-    """The Python a run's command runs under: its first word when that is a ``python``
-    executable (looked up on the command's ``PATH``) of another environment than
-    gitops-ml's own (gitops-ml installed with pipx, the project in its venv); else this
-    interpreter. Another interpreter is asked once and remembered by its path and mtime.
+    """The Python a run's command runs under, whose environment the run records.
+
+    ``configured`` (``interpreter:`` in gitops-ml.yaml: a path, relative to ``top``, or a name
+    looked up on the command's ``PATH``) when given; else the command's first word when it
+    is a ``python`` executable; else the first ``python`` (or ``python3``) on the
+    command's ``PATH``, which is what a ``sh -c '...'`` pipeline or a script's
+    ``#!/usr/bin/env python`` finds. This interpreter when none is found or it is
+    gitops-ml's own; another one is asked once and remembered by its path and mtime.
     """
     import shutil
 
+    from gitops_ml.core.errors import UsageError
+
     here = current_interpreter()
-    if not command or not _PYTHON_NAME.match(os.path.basename(command[0])):
-        return here
-    found = shutil.which(command[0], path=path)
+    if configured:
+        found = _configured_python(configured, path, top)
+        if found is None:
+            raise UsageError(f"gitops-ml.yaml: interpreter: {configured} not found")
+    elif command and _PYTHON_NAME.match(os.path.basename(command[0])):
+        found = shutil.which(command[0], path=path)
+    else:
+        found = shutil.which("python", path=path) or shutil.which("python3", path=path)
     if found is None:
         return here
     found = os.path.abspath(found)
     if os.path.dirname(found) == os.path.dirname(os.path.abspath(sys.executable)):
         return here
+    return _ask(found, cache_dir) or here
+
+
+def _configured_python(configured: str, path: str | None, top: Path | None) -> str | None:
+    import shutil
+
+    if "/" not in configured:
+        return shutil.which(configured, path=path)
+    full = Path(configured) if os.path.isabs(configured) or top is None else top / configured
+    return str(full) if os.access(full, os.X_OK) and full.is_file() else None
+
+
+def _ask(found: str, cache_dir: Path | None) -> Interpreter | None:
+    """Ask the interpreter ``found`` about itself (remembered by its path and mtime)."""
     try:
         mtime = os.stat(found).st_mtime_ns
     except OSError:
-        return here
+        return None
     cache = cache_dir / "interpreters.json" if cache_dir else None
     known: dict[str, Any] = {}
     if cache is not None:
@@ -169,7 +242,7 @@ def command_interpreter(
             ).stdout
             hit = [mtime, json.loads(out)]
         except (OSError, subprocess.SubprocessError, ValueError):
-            return here
+            return None
         known[found] = hit
         if cache is not None:
             _write_json(cache, known)
@@ -236,8 +309,11 @@ def capture(
     cache_dir: Path | None,
     allow: list[str],
     interpreter: Interpreter | None = None,
+    *,
+    variables: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ``environment`` part of a run record (of ``interpreter``, default this one)."""
+    """The ``environment`` part of a run record (of ``interpreter``, default this one;
+    ``variables`` as screened by :func:`screen_env`, default the allow-listed ones)."""
     interp = interpreter or current_interpreter()
     dists = distributions(cache_dir, interp)
     lock = lockfile_record(top, lockfile)
@@ -252,7 +328,7 @@ def capture(
         "executable": interp.executable,
         "distributions": dists,
         "lockfile": lock,
-        "variables": safe_env(allow),
+        "variables": safe_env(allow) if variables is None else variables,
         "fingerprint": fingerprint(interp.version, plat, lock, dists),
     }
 

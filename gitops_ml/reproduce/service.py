@@ -80,7 +80,8 @@ def _child_env(rec: Mapping[str, Any], built: envbuild.BuiltEnv) -> dict[str, st
     extra = {
         str(k): str(v)
         for k, v in (env.get("variables") or {}).items()
-        if not environment.is_secret_name(str(k))
+        # a masked value (a URL whose password was recorded as ***) is not what ran
+        if not environment.is_secret_name(str(k)) and environment.MASK not in str(v)
     }
     seeds = rec.get("seeds") or {}
     if "PYTHONHASHSEED" in seeds:

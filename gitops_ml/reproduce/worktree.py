@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from gitops_ml.core import gitstore
-from gitops_ml.runs import recorder
+from gitops_ml.runs import ownership
 
 
 @contextlib.contextmanager
@@ -23,8 +23,8 @@ def checkout(
     """Check ``snapshot`` out into a fresh worktree; removed afterwards unless ``keep``."""
     where = repo.state_dir / "worktrees" / f"reproduce-{run_id}-{uuid.uuid4().hex[:8]}"
     where.parent.mkdir(parents=True, exist_ok=True)
-    owner = recorder._owner_file(where)
-    owner.write_text(recorder._owner())  # a killed reproduce's worktree is removed later
+    owner = ownership.owner_file(where)
+    owner.write_text(ownership.owner_tag())  # a killed reproduce's worktree is removed later
     try:
         log(f"checking out the code of run {run_id} ({snapshot[:12]}) into {where}")
         gitstore.add_worktree(repo, snapshot, where)

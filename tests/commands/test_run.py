@@ -39,7 +39,7 @@ def test_output_passes_through_and_exit_code_is_returned(project: Path) -> None:
 
 def test_failing_command_is_recorded_with_metrics_and_params_restored(project: Path) -> None:
     original = (project / "params.json").read_bytes()
-    proc = cli(project, "run", "-p", "exit=3", "-p", "lr=0.5", "--", sys.executable, "train.py")
+    proc = cli(project, "run", "-p", "+exit=3", "-p", "lr=0.5", "--", sys.executable, "train.py")
     assert proc.returncode == 3
     rec = only_run(project)
     assert rec["exit_code"] == 3
@@ -52,7 +52,7 @@ def test_overrides_reach_a_script_reading_only_its_params_file(project: Path) ->
     original = (project / "params.json").read_bytes()
     before = git(project, "status", "--porcelain")
     proc = cli(
-        project, "run", "-p", "lr=0.25", "-p", "extra.depth=3", "--", sys.executable, "train.py"
+        project, "run", "-p", "lr=0.25", "-p", "+extra.depth=3", "--", sys.executable, "train.py"
     )
     assert proc.returncode == 0, proc.stderr
     assert "trained 0.25" in proc.stdout
@@ -75,7 +75,7 @@ def test_yaml_params_file(tmp_path: Path) -> None:
         "open('m.yaml', 'w').write(f\"acc: {p['model']['layers'] / 10}\\n\")\n",
     )
     original = (repo / "params.yaml").read_bytes()
-    proc = cli(repo, "run", "-p", "model.layers=5", "-p", "opt=adam", "--", sys.executable, "t.py")
+    proc = cli(repo, "run", "-p", "model.layers=5", "-p", "+opt=adam", "--", sys.executable, "t.py")
     assert proc.returncode == 0, proc.stderr
     rec = only_run(repo)
     assert rec["params"] == {"lr": 0.1, "model.layers": 5, "opt": "adam"}

@@ -92,9 +92,16 @@ def test_snapshot_is_the_work_tree_and_nothing_moves(tmp_path: Path) -> None:
     files = tree_files(repo, ref)
     expected = {
         p: (repo / p).read_bytes()
-        for p in [".gitignore", "gitops-ml.yaml", "params.json", "train.py", "notes/idea.txt"]
+        for p in [
+            ".gitignore",
+            "gitops-ml.yaml",
+            "params.json",
+            "train.py",
+            "notes/idea.txt",
+            "data.csv",  # declared as data but tracked by git: tracked files stay code
+        ]
     }
-    assert files == expected  # declared data (tracked or not) and ignored files left out
+    assert files == expected  # untracked declared data and ignored files left out
     rec = record(repo, run_id)
     assert rec["id"] == run_id and rec["exit_code"] == 0
     assert rec["git"]["base"] == head and rec["git"]["branch"] == "main"

@@ -150,7 +150,7 @@ def test_sigkill_while_the_command_runs(project: Path) -> None:
     assert (project / "params.json").read_bytes() == original
     [run_id] = run_ids(project)
     assert record(project, run_id)["params"]["lr"] == 0.1
-    assert not list((project / ".git" / "gitops-ml" / "restore").iterdir())
+    assert not list((project / ".git" / "gitops-ml" / "restore").glob("*.json*"))
     fsck_clean(project)
 
 
