@@ -261,6 +261,11 @@ class ActiveRun:
             interp,
             variables=variables,
         )
+        from gitops_ml.core.lockfiles import warn_unpinned_once
+
+        unpinned = warn_unpinned_once(top, self.repo.state_dir, self.environment.get("lockfile"))
+        if unpinned:
+            warn(unpinned)
         return dict(self.environment["distributions"])
 
     # ------------------------------------------------------------ finish

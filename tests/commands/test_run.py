@@ -242,3 +242,12 @@ def test_a_second_in_place_run_with_overrides_is_refused_while_one_runs(project:
     assert len(run_ids(project)) == 1
     ok = cli(project, "run", "-p", "lr=0.5", "--", sys.executable, "train.py")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_run_warns_once_about_an_unpinned_lockfile(project: Path) -> None:
+    write(project / "requirements.txt", "pyyaml\nblake3==1.0.0\n")
+    first = cli(project, "run", "--", "true")
+    assert first.returncode == 0, first.stderr
+    assert "requirements.txt" in first.stderr and "pyyaml" in first.stderr
+    second = cli(project, "run", "--", "true")
+    assert second.returncode == 0 and "requirements.txt" not in second.stderr
