@@ -15,7 +15,9 @@ nothing but unreachable objects; the notes ref is compare-and-swapped and retrie
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -307,25 +309,45 @@ def secret_patterns(configured: Iterable[str] = ()) -> list[str]:
     return [*SECRET_FILES, *(p for p in configured if p.strip("!/"))]
 
 
-def _matches(parts: list[str], pattern: str) -> bool:
-    from fnmatch import fnmatchcase
+@functools.lru_cache(maxsize=8)
+def _compiled(patterns: tuple[str, ...]) -> list[tuple[bool, re.Pattern[str]]]:
+    """Each pattern as ``(keep, regex over a whole path)``, last first."""
+    out = []
+    for pattern in reversed(patterns):
+        keep = pattern.startswith("!")
+        parts = (pattern[1:] if keep else pattern).strip("/").split("/")
+        body = "/".join(_glob_regex(p) for p in parts)
+        out.append((keep, re.compile(f"(?:^|/){body}\\Z", re.S)))
+    return out
 
-    want = pattern.strip("/").split("/")
-    return len(want) <= len(parts) and all(
-        fnmatchcase(p, w) for p, w in zip(parts[-len(want) :], want, strict=True)
-    )
+
+def _glob_regex(part: str) -> str:
+    """One path component of a pattern: ``*`` and ``?`` never match ``/``."""
+    out, i = [], 0
+    while i < len(part):
+        c = part[i]
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[" and "]" in part[i + 2 :]:
+            end = part.index("]", i + 2)
+            inner = part[i + 1 : end].replace("\\", "\\\\")
+            out.append(f"[^{inner[1:]}]" if inner.startswith("!") else f"[{inner}]")
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
 
 
 def is_secret_file(rel: str, patterns: Sequence[str]) -> bool:
     """Whether the repo-relative path ``rel`` is secret-bearing by ``patterns``: the last
     pattern that matches decides, as in ``.gitignore`` (``!pattern`` means keep)."""
-    parts = rel.split("/")
-    secret = False
-    for pattern in patterns:
-        keep = pattern.startswith("!")
-        if secret == keep and _matches(parts, pattern[1:] if keep else pattern):
-            secret = not keep
-    return secret
+    for keep, regex in _compiled(tuple(patterns)):
+        if regex.search(rel):
+            return not keep
+    return False
 
 
 def _literal(path: str) -> str:

@@ -37,8 +37,9 @@ class Signals:
 
     def __init__(self) -> None:
         self.child: subprocess.Popen[bytes] | None = None
-        self.deferred: int | None = None  # a signal that came while the run was written
-        self.writing = False
+        self.deferred: int | None = None  # a signal that came while it could not be acted on
+        self.starting = False  # the command is being started
+        self.writing = False  # the command has ended; the run is being written
         self._previous: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
 
     def install(self) -> None:
@@ -61,10 +62,21 @@ class Signals:
         if child is not None and child.poll() is None:
             child.send_signal(signum)  # the command ends; the run is recorded
             return
-        if self.writing:
-            self.deferred = signum  # the run is being written: let it finish
+        if self.starting or self.writing:
+            self.deferred = signum  # passed on once the command runs / the run is written
             return
         raise KeyboardInterrupt  # before the command: interrupt like Ctrl-C
+
+    def attach(self, proc: subprocess.Popen[bytes]) -> None:
+        """The command runs: signals go to it (one that came while it started, now)."""
+        self.child, self.starting = proc, False
+        if self.deferred is not None:
+            signum, self.deferred = self.deferred, None
+            proc.send_signal(signum)
+
+    def detach(self) -> None:
+        """The command has ended: signals wait until the run is written."""
+        self.child, self.writing = None, True
 
 
 def start(

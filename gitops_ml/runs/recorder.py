@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from gitops_ml.core import config as config_mod
-from gitops_ml.core import environment, gitstore, ids, record
+from gitops_ml.core import gitstore, ids, record
 from gitops_ml.core.errors import UsageError
 from gitops_ml.core.hashing import DataEntry, HashCache
 from gitops_ml.data.cache import LocalStore
-from gitops_ml.runs import assemble, child, isolation, paramsfiles, sidechannel, snapshotting
+from gitops_ml.runs import (
+    assemble,
+    child,
+    isolation,
+    paramsfiles,
+    runenv,
+    sidechannel,
+    snapshotting,
+)
 from gitops_ml.runs.console import warn
 from gitops_ml.runs.outputs import Produced, seeds, store_entry
 
@@ -111,7 +119,15 @@ class ActiveRun:
         self.branch: str | None = None
         self.dirty = False
         self.snapshot: gitstore.Snapshot | None = None
-        self.environment: dict[str, Any] | None = None
+        replay = spec.replay
+        self.env = runenv.RunEnvironment(
+            repo,
+            cfg,
+            command=spec.command,
+            extra_env=spec.extra_env,
+            replayed=replay.environment if replay else None,
+            top=replay.root if replay else None,
+        )
         self._produced: Produced | None = None
         self._side = repo.tmp_dir() / f"run-{self.id}.jsonl"
         self._params_file = self._side.with_name(f"run-{self.id}.params.json")
@@ -119,7 +135,6 @@ class ActiveRun:
         self._lock: paramsfiles.ParamsLock | None = None
         self._overridden: paramsfiles.Overridden | None = None
         self._worktree: isolation.IsolatedTree | None = None
-        self._background: _Background | None = None
 
     # ------------------------------------------------------------ begin
 
@@ -131,7 +146,7 @@ class ActiveRun:
         identity (both wait on other processes while the snapshot waits on git).
         """
         recover_interrupted(self.repo)
-        self._background = _Background(self._prepare, executes)
+        self.env.start(executes=executes)
         if self.spec.replay is not None:
             self._begin_replay(self.spec.replay)
             return
@@ -182,91 +197,27 @@ class ActiveRun:
 
     # ------------------------------------------------------------ execute
 
-    def _environ(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(self.spec.extra_env)
-        return env
-
-    def child_env(self, dists: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The command's environment: the run's variables, and the API made importable
-        when the command's Python (``dists``: its distributions) lacks gitops-ml."""
-        env = self._environ()
-        env[ENV_RUN_ID] = self.id
-        env[ENV_RUN_FILE] = str(self._side)
-        env[ENV_RUN_ROOT] = str(self.root)
-        text = sidechannel.write_params(self._params_file, self.params)
-        env[sidechannel.ENV_PARAMS_FILE] = str(self._params_file)
-        if len(text) <= sidechannel.INLINE_PARAMS_MAX:
-            env[ENV_PARAMS] = text
-        else:
-            env.pop(ENV_PARAMS, None)
-        if dists is not None and "gitops-ml" not in dists and self.spec.replay is None:
-            theirs = str((self.environment or {}).get("python", ""))
-            same = _minor(theirs) == _minor(environment.current_interpreter().version)
-            shim = child.api_shim(self.repo.state_dir, blake3=same and "blake3" not in dists)
-            child.with_shim(env, shim)
-        return env
-
     def execute(self, signals: child.Signals | None = None) -> int:
         """Run the command with stdout/stderr passed through; return its exit code."""
         command = self.spec.command
         assert command
+        if signals is not None:
+            signals.starting = True
         try:
-            dists = self._background.result() if self._background else None
-            env = self.child_env(dists)
+            run = {ENV_RUN_ID: self.id, ENV_RUN_FILE: str(self._side), ENV_RUN_ROOT: str(self.root)}
+            env = self.env.child_env(run, self.params, self._params_file)
             proc = child.start(command, self.cwd, env, stdout_to_stderr=self.spec.stdout_to_stderr)
         except BaseException:
+            if signals is not None:
+                signals.starting = False
             self.abort()
             raise
         if signals is not None:
-            signals.child = proc
+            signals.attach(proc)
         code = child.wait(proc)
         if signals is not None:
-            signals.child = None
-            signals.writing = True
+            signals.detach()
         return code
-
-    def _prepare(self, executes: bool) -> dict[str, str] | None:
-        gitstore.identity(self.repo)  # remembered for finish
-        return self._capture_environment(executed=executes)
-
-    def _capture_environment(self, *, executed: bool) -> dict[str, str] | None:
-        """Record the environment the command runs under; its distributions."""
-        replay = self.spec.replay
-        if replay is not None and replay.environment is not None:
-            self.environment = replay.environment
-            return None
-        environ = self._environ()
-        interp = (
-            environment.command_interpreter(
-                self.spec.command,
-                environ.get("PATH"),
-                self.repo.state_dir,
-                configured=self.cfg.interpreter,
-                top=self.repo.top,
-            )
-            if executed
-            else None
-        )
-        variables, refused = environment.screen_env(self.cfg.env, environ)
-        for name in refused:
-            if name in self.cfg.env:
-                warn(f"environment variable {name} not recorded: it looks like a credential")
-        top = replay.root if replay is not None else self.repo.top  # (root may move meanwhile)
-        self.environment = environment.capture(
-            top,
-            self.cfg.lockfile,
-            self.repo.state_dir,
-            self.cfg.env,
-            interp,
-            variables=variables,
-        )
-        from gitops_ml.core.lockfiles import warn_unpinned_once
-
-        unpinned = warn_unpinned_once(top, self.repo.state_dir, self.environment.get("lockfile"))
-        if unpinned:
-            warn(unpinned)
-        return dict(self.environment["distributions"])
 
     # ------------------------------------------------------------ finish
 
@@ -302,13 +253,8 @@ class ActiveRun:
         metrics.update(self.logged.metrics)
         outputs = self._produced.outputs(self.cfg.outputs, self.hash_cache, self.store)
         self.hash_cache.save()
-        if self._background is not None:
-            self._background.result()
-        if self.environment is None:
-            self._capture_environment(executed=False)
-        assert self.environment is not None
         replay = self.spec.replay
-        hashseed = self._environ().get("PYTHONHASHSEED")
+        hashseed = self.env.environ().get("PYTHONHASHSEED")
         skipped = self.snapshot.skipped + self.snapshot.secrets
         return assemble.build(
             run_id=self.id,
@@ -329,7 +275,7 @@ class ActiveRun:
                 "data": [entry.record() for entry in self.data],
                 "outputs": outputs,
                 "artifacts": self.logged.artifacts,
-                "environment": self.environment,
+                "environment": self.env.result(),
                 "seeds": seeds(self.params, self.logged.seeds, hashseed),
                 "tags": self.logged.tags,
                 "skipped": [{"path": p, "size": s} for p, s in skipped],
@@ -355,35 +301,6 @@ class ActiveRun:
         if self._worktree is not None:
             self._worktree.remove()
             self._worktree = None
-
-
-class _Background:
-    """``fn(arg)`` in a thread; :meth:`result` waits and returns it (or raises its error)."""
-
-    def __init__(self, fn: Callable[[bool], dict[str, str] | None], arg: bool) -> None:
-        import threading
-
-        self._value: dict[str, str] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn, arg), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[[bool], dict[str, str] | None], arg: bool) -> None:
-        try:
-            self._value = fn(arg)
-        except BaseException as exc:  # handed to the thread that waits for the result
-            self._error = exc
-
-    def result(self) -> dict[str, str] | None:
-        self._thread.join()
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        return self._value
-
-
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
 
 
 def recover_interrupted(repo: gitstore.Repo) -> None:

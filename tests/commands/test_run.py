@@ -221,7 +221,10 @@ def test_a_second_in_place_run_with_overrides_is_refused_while_one_runs(project:
     original = (project / "params.json").read_bytes()
     write(
         project / "slow.py",
-        "import time, pathlib\npathlib.Path('started').touch()\ntime.sleep(3)\n",
+        "import time, pathlib\npathlib.Path('started').touch()\n"
+        "deadline = time.time() + 60\n"
+        "while not pathlib.Path('release').exists() and time.time() < deadline:\n"
+        "    time.sleep(0.02)\n",
     )
     first = subprocess.Popen(
         ["gitops-ml", "run", "-p", "lr=0.2", "--", sys.executable, "slow.py"],
@@ -233,6 +236,7 @@ def test_a_second_in_place_run_with_overrides_is_refused_while_one_runs(project:
     while not (project / "started").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     second = cli(project, "run", "-p", "lr=0.5", "--", sys.executable, "train.py")
+    (project / "release").touch()  # the first run ends only now, whatever the load
     first.communicate(timeout=60)
     assert second.returncode == 2
     assert "--isolated" in second.stderr and "Traceback" not in second.stderr
