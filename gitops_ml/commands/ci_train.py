@@ -51,7 +51,9 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("no training command: set ci.train in gitops-ml.yaml (or --command)")
     items = list(args.param)
     if args.params_lines:
-        items += [ln.strip() for ln in args.params_lines.splitlines() if ln.strip()]
+        # the grid's keys are declared in gitops-ml.yaml (ci.grid): added when missing (+KEY)
+        lines = [ln.strip() for ln in args.params_lines.splitlines() if ln.strip()]
+        items += [ln if ln.startswith("+") else f"+{ln}" for ln in lines]
     overrides = dict(parse_assignment(p) for p in items)
     spec = RunSpec(
         list(command),

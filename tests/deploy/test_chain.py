@@ -61,7 +61,7 @@ def test_deploy_again_and_rollback_record_every_event(tmp_path: Path) -> None:
 def test_refusals_and_recorded_force(tmp_path: Path) -> None:
     root = model_project(tmp_path / "p", "deploy:\n  production:\n    require_verified: true\n")
     good = record(root, 0.1)
-    failed = record(root, 0.2, "-p", "exit=3")
+    failed = record(root, 0.2, "-p", "+exit=3")
     proc = cli(root, "deploy", "production", failed)
     assert proc.returncode == 1
     assert f"run {failed} failed (its command exited 3)" in proc.stderr
