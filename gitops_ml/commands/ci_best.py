@@ -16,7 +16,7 @@ import sys
 from gitops_ml.ci import check, claims, report
 from gitops_ml.ci.settings import load as load_settings
 from gitops_ml.core import config, gitstore
-from gitops_ml.core.errors import UsageError
+from gitops_ml.core.errors import CHECK_FAILED, OK, UsageError
 from gitops_ml.ui.render import fmt, md_table, print_json
 
 
@@ -49,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
         print_json([check.summary(r, metric) for r in runs])
     if not runs:
         print(f"gitops-ml: no run on {sha[:12]} recorded {metric}", file=sys.stderr)
-        return 1
+        return CHECK_FAILED
     top = runs[0]
     if not args.json:
         print(
@@ -79,4 +79,4 @@ def main(args: argparse.Namespace) -> int:
             + md_table(["run", "name", report.text(metric)], rows)
             + "\n"
         )
-    return 0
+    return OK

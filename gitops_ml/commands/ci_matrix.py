@@ -16,7 +16,7 @@ import sys
 from gitops_ml.ci.matrix import matrix
 from gitops_ml.ci.settings import load as load_settings
 from gitops_ml.core import config, gitstore
-from gitops_ml.core.errors import UsageError
+from gitops_ml.core.errors import OK, UsageError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -39,4 +39,4 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError("--github-output: GITHUB_OUTPUT is not set (not in GitHub Actions)")
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(f"{args.github_output}={text}\n")
-    return 0
+    return OK

@@ -10,7 +10,7 @@ import argparse
 from gitops_ml.ci import claims
 from gitops_ml.ci.settings import load as load_settings
 from gitops_ml.core import config, gitstore
-from gitops_ml.core.errors import UsageError
+from gitops_ml.core.errors import OK, UsageError
 from gitops_ml.ui.render import fmt, print_json, print_table
 
 
@@ -60,10 +60,10 @@ def main(args: argparse.Namespace) -> int:
                 for r in found
             ]
         )
-        return 0
+        return OK
     if not found:
         print("this change claims no runs")
-        return 0
+        return OK
     metric = settings.metric
     rows = [
         [
@@ -75,4 +75,4 @@ def main(args: argparse.Namespace) -> int:
         for r in found
     ]
     print_table(None, ["run", "name", "why", metric or ""], rows)
-    return 0
+    return OK

@@ -15,7 +15,7 @@ from itertools import product
 from pathlib import Path
 
 from gitops_ml.core import git
-from gitops_ml.core.errors import UsageError
+from gitops_ml.core.errors import OK, UsageError
 from gitops_ml.core.templates import template_dir
 
 GRID: dict[str, list[float]] = {"lr": [0.01, 0.3], "epochs": [2, 20]}
@@ -98,4 +98,4 @@ def main(args: argparse.Namespace) -> int:
     _section("gitops-ml lineage models/model.json  (the model in the work tree: the last run's)")
     lineage.show(repo, "models/model.json")
     print(f"\nThe demo repository is {where}: try 'cd {where} && git log --notes=gitops-ml'")
-    return 0
+    return OK

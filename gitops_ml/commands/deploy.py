@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from gitops_ml.core import config, gitstore
+from gitops_ml.core.errors import CHECK_FAILED, OK
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -60,7 +61,7 @@ def report(outcome: object, as_json: bool) -> int:
             )
             if ev.get("forced"):
                 print(f"gitops-ml {ev['action']}: forced, recorded: {ev['refusal_overridden']}")
-        return 0
+        return OK
     detail = target.get("error") or (
         f"exit {target['exit_code']}" if "exit_code" in target else "failed"
     )
@@ -70,7 +71,7 @@ def report(outcome: object, as_json: bool) -> int:
         f"failed {ev['action']} (event {outcome.commit[:12]}); {kept}",
         file=sys.stderr,
     )
-    return 1
+    return CHECK_FAILED
 
 
 def main(args: argparse.Namespace) -> int:

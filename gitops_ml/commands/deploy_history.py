@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from gitops_ml.core import deploychain, gitstore
+from gitops_ml.core.errors import OK
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -25,10 +26,10 @@ def main(args: argparse.Namespace) -> int:
         from gitops_ml.ui.render import print_json
 
         print_json(rows)
-        return 0
+        return OK
     if not rows:
         print(f"no deploys to {args.environment} yet")
-        return 0
+        return OK
     from gitops_ml.ui.render import print_table
 
     table = []
@@ -55,4 +56,4 @@ def main(args: argparse.Namespace) -> int:
         ["", "when", "action", "run", "by", "target", "why", "event"],
         table,
     )
-    return 0
+    return OK

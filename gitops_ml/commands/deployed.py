@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from gitops_ml.core import deploychain, gitstore
+from gitops_ml.core.errors import CHECK_FAILED, OK
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -74,5 +75,5 @@ def main(args: argparse.Namespace) -> int:
                 print(f"  why     {row['why']}")
     if args.environment and rows[0]["run"] is None:
         print(f"gitops-ml deployed: nothing is in service in {args.environment}", file=sys.stderr)
-        return 1
-    return 0
+        return CHECK_FAILED
+    return OK

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from gitops_ml.core.errors import EnvironmentProblem, GitopsError, UsageError
+from gitops_ml.core.errors import ENVIRONMENT, EnvironmentProblem, GitopsError, UsageError
 
 # Variables a parent git process (a hook) leaks into ours; they would point our git calls
 # at the wrong repository or index.
@@ -41,7 +41,7 @@ class GitFailed(GitopsError):
         # the object that is corrupt); continuation lines are indented under the first.
         lines = [ln.rstrip() for ln in stderr.strip().splitlines() if ln.strip()]
         said = "\n    ".join(lines) if lines else f"exit {returncode}"
-        super().__init__(f"git {' '.join(args[:2])} failed: {said}", 3)
+        super().__init__(f"git {' '.join(args[:2])} failed: {said}", ENVIRONMENT)
         self.returncode = returncode
         self.stderr = stderr
 

@@ -6,6 +6,7 @@ import os
 import sys
 
 from gitops_ml.core import gitstore
+from gitops_ml.core.errors import OK
 from gitops_ml.sync import gitsync
 
 DEFAULT_TIMEOUT = 60.0
@@ -30,9 +31,9 @@ def sync_or_warn(prog: str, repo: gitstore.Repo, target: gitsync.Remote, *, push
             f"{prog}: warning: {exc}; runs and notes were not {what} (run '{later}' later)",
             file=sys.stderr,
         )
-        return 0
+        return OK
     if report.fetched_runs or report.pushed_runs or report.notes != "unchanged":
         print(f"{prog}: {report.summary()}", file=sys.stderr)
     for line in report.warnings():
         print(f"{prog}: warning: {line}", file=sys.stderr)
-    return 0
+    return OK

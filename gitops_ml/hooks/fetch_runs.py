@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from gitops_ml.core import gitstore
+from gitops_ml.core.errors import OK
 from gitops_ml.hooks._network import sync_or_warn
 from gitops_ml.sync import gitsync
 
@@ -36,19 +37,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("hook_args", nargs="*", help="what git passes to the hook")
     args = parser.parse_args(argv)
     if _skip(list(args.hook_args)):
-        return 0
+        return OK
     try:
         repo = gitstore.open_repo()
         if any((repo.git_dir / d).exists() for d in ("rebase-merge", "rebase-apply")):
-            return 0
+            return OK
         names = gitsync.remote_names(repo)
         if not names:
-            return 0
+            return OK
         name = gitsync.upstream_remote(repo)
         target = gitsync.resolve(repo, name if name in names else None)
     except Exception as exc:
         print(f"{PROG}: warning: {exc}; runs were not fetched", file=sys.stderr)
-        return 0
+        return OK
     return sync_or_warn(PROG, repo, target, push=False)
 
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from gitops_ml.core import git, gitstore
+from gitops_ml.core.errors import OK
 from gitops_ml.hooks._network import sync_or_warn
 from gitops_ml.sync import gitsync
 
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = gitsync.resolve(repo, name if name in known else (url or name))
     except Exception as exc:
         print(f"{PROG}: warning: {exc}; runs were not pushed", file=sys.stderr)
-        return 0
+        return OK
     return sync_or_warn(PROG, repo, target, push=True)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gitops_ml.core import gitstore, lockfiles
-from gitops_ml.core.errors import ENVIRONMENT, EnvironmentProblem, GitopsError
+from gitops_ml.core.errors import ENVIRONMENT, USAGE, EnvironmentProblem, GitopsError
 from gitops_ml.core.hashing import hash_bytes
 from gitops_ml.reproduce import tools
 
@@ -96,7 +96,7 @@ def uv_export(uv: str, repo: gitstore.Repo, commit: str, rel: str, work: Path) -
         [uv, *args], cwd=project, capture_output=True, text=True, env=tools.tool_env()
     )
     if proc.returncode != 0:
-        raise GitopsError(f"{rel}: uv export failed: {tools.last_error(proc.stderr)}", 2)
+        raise GitopsError(f"{rel}: uv export failed: {tools.last_error(proc.stderr)}", USAGE)
     return out
 
 
