@@ -7,11 +7,14 @@ not walk site-packages every time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 from pathlib import Path
+
+from gitops_ml.core.atomic import write_atomic
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -251,13 +254,9 @@ def _ask(found: str, cache_dir: Path | None) -> Interpreter | None:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    # a derived cache: no fsync, and a read-only .git is fine
+    with contextlib.suppress(OSError):
+        write_atomic(path, json.dumps(data), durable=False, mkdir=True)
 
 
 def distributions(

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from gitops_ml.core.atomic import atomic_path
 from gitops_ml.core.errors import UsageError
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -131,10 +132,8 @@ def _link(target: Path, link: Path) -> None:
             return
     except OSError:
         pass
-    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(target, target_is_directory=target.is_dir())
-    os.replace(tmp, link)
+    with atomic_path(link) as tmp:
+        tmp.symlink_to(target, target_is_directory=target.is_dir())
 
 
 def with_shim(env: dict[str, str], shim: Path) -> None:

@@ -10,12 +10,12 @@ isolated runs cannot see each other's writes and the main work tree stays as it 
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 from gitops_ml.core import gitstore
+from gitops_ml.core.atomic import atomic_path
 from gitops_ml.core.hashing import DataEntry, manifest_lines
 from gitops_ml.data.cache import LocalStore
 from gitops_ml.runs.ownership import owner_alive, owner_file, owner_tag
@@ -67,10 +67,9 @@ def _copy_out(store: LocalStore, digest: str, source: Path, dest: Path) -> None:
     except OSError:
         mode = 0o644
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.gitops-ml.tmp")
-    _clone(store.path(digest), tmp)
-    os.chmod(tmp, mode | 0o200)  # the run's own copy: the owner may write it
-    os.replace(tmp, dest)
+    # the run's own copy (the owner may write it); not fsynced: the worktree is thrown away
+    with atomic_path(dest, mode=mode | 0o200, durable=False) as tmp:
+        _clone(store.path(digest), tmp)
 
 
 def _clone(src: Path, dest: Path) -> None:
