@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_ml.core import environment, gitstore
+from gitops_ml.core.times import utc_iso
 from gitops_ml.reproduce import envcache, envplan, shim, tools, venvs
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -139,7 +140,7 @@ def _build(rec: Mapping[str, Any], req: _Request, *, started: float, log: Log) -
             "implementation": got[1],
             "method": req.method,
             "source": req.plan.source,
-            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "built": utc_iso(),
             "seconds": round(time.monotonic() - started, 3),
             "run": rec.get("id"),
         }
