@@ -45,9 +45,6 @@ NO_MIRROR: dict[str, str] = {
     "github/context.py": "through tests/github/test_client.py (actions)",
     "github/publish.py": "through tests/github/test_client.py (actions)",
     "hooks/_files.py": "through tests/hooks/test_check_config.py and test_no_data_in_git.py (data)",
-    "reproduce/service.py": "through tests/commands/test_reproduce.py (repro)",
-    "reproduce/shim.py": "through tests/reproduce/test_envbuild.py (repro)",
-    "reproduce/venvs.py": "through tests/reproduce/test_envbuild.py (repro)",
 }
 
 
