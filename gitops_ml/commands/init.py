@@ -11,7 +11,7 @@ import argparse
 import shutil
 from dataclasses import dataclass
 
-from gitops_ml.core import git, gitstore
+from gitops_ml.core import config, git, gitstore
 from gitops_ml.core.config import FILENAME
 from gitops_ml.core.errors import OK
 from gitops_ml.core.templates import template_dir
@@ -84,6 +84,8 @@ def initialize(repo: gitstore.Repo, options: InitOptions | None = None) -> list[
     if not target.exists():
         shutil.copyfile(template_dir() / FILENAME, target)
         done.append(f"wrote {FILENAME}")
+    if config.write_schema_copy(repo.top):
+        done.append(f"wrote {config.SCHEMA_COPY} (the schema editors validate {FILENAME} with)")
     done += configure_git(repo)
     if options.hooks:
         from gitops_ml.hooks.install import install_git_hooks

@@ -1,11 +1,19 @@
 """``gitops-ml.yaml``: loading and validating the project configuration.
 
-Every problem is reported as ``gitops-ml.yaml:LINE: what is wrong`` (exit 2).
+The keys, their types and their messages live in one place: the JSON Schema
+``config.schema.json`` beside this module (shipped in the package; editors use it too,
+through the ``# yaml-language-server: $schema=`` comment ``init`` writes). Adding a key
+is adding one property there; code reads it with :meth:`Config.get`.
+
+The file is read with :mod:`gitops_ml.core.safeyaml` and checked with ``jsonschema``
+(imported only when the file changed since it was last validated: the parse cache keeps
+the validated mapping by the file's stat). Every problem is reported as
+``gitops-ml.yaml:LINE: what is wrong`` (exit 2 from commands, 1 from check-config).
 """
 
 from __future__ import annotations
 
-import re
+import json
 from pathlib import Path
 
 from gitops_ml.core.errors import UsageError
@@ -15,30 +23,31 @@ if TYPE_CHECKING:
     from typing import Any
 
 FILENAME = "gitops-ml.yaml"
+SCHEMA_FILE = Path(__file__).with_name("config.schema.json")
+# Where init puts a copy of the schema for editors (relative to the repository root).
+SCHEMA_COPY = ".git/gitops-ml/gitops-ml.schema.json"
+SCHEMA_COMMENT = f"# yaml-language-server: $schema={SCHEMA_COPY}"
 
-_PATH_LIST_KEYS = ("params", "metrics", "data", "outputs")
-_TOLERANCE = re.compile(r"^(abs|rel):([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)$")
-KNOWN_KEYS = {
-    "params": "path or list of paths: the params file(s) (YAML or JSON)",
-    "metrics": "path or list of paths: metrics file(s) the command writes (YAML or JSON)",
-    "data": "path or list of paths: data files or directories, recorded by content hash",
-    "outputs": "path or list of paths: files the command produces (models), recorded by hash",
-    "lockfile": "path: the environment lockfile (uv.lock, requirements.txt, ...)",
-    "primary": "metric name, '-' prefixed when lower is better (e.g. accuracy, -loss)",
-    "tolerances": "mapping metric -> 'abs:X' or 'rel:Y' for reproduce --verify",
-    "store": "fsspec URL of the data remote (a path, s3://bucket/prefix, ...)",
-    "env": "list of environment variable names to record (never credentials)",
-    "max_untracked_mb": "number: untracked files larger than this are left out of snapshots",
-    "deploy": "mapping of deploy environments",
-    "verify_outputs": "bool: fail reproduce --verify when an output is not bitwise identical",
-    "ci": "mapping: the CI check (primary, allowed_regression, train, grid, max_runs, ...)",
-    "interpreter": "path or name: the Python the command runs under, whose environment is recorded",
-    "secrets_exclude": "list of file patterns left out of snapshots ('!pattern' keeps a default)",
-}
+PATH_LIST_KEYS = ("params", "metrics", "data", "outputs")
+_SCHEMA: dict[str, dict[str, Any]] = {}
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of gitops-ml.yaml (parsed once per process)."""
+    if "schema" not in _SCHEMA:
+        _SCHEMA["schema"] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return _SCHEMA["schema"]
+
+
+def _salt() -> str:
+    """Part of the parse-cache key: a cached mapping was validated by this schema."""
+    st = SCHEMA_FILE.stat()
+    return f"config:{st.st_size}:{st.st_mtime_ns}"
 
 
 class Config:
-    """The parsed configuration; all path lists are repo-relative POSIX paths.
+    """The validated configuration; every path is in :func:`gitops_ml.core.paths.normalise`
+    form. Known keys are attributes; :meth:`get` reads any key with the schema's default.
 
     (A plain class, not a dataclass: ``dataclasses`` costs ~6 ms of start-up.)
     """
@@ -62,6 +71,7 @@ class Config:
         interpreter: str | None = None,
         secrets_exclude: list[str] | None = None,
         path: Path | None = None,
+        raw: dict[str, Any] | None = None,
     ) -> None:
         self.params = params or []
         self.metrics = metrics or []
@@ -75,16 +85,26 @@ class Config:
         self.max_untracked_mb = max_untracked_mb
         self.deploy = deploy or {}
         self.verify_outputs = verify_outputs
-        self.ci = ci or {}  # checked by gitops_ml.ci.settings (CI_KEYS below)
+        self.ci = ci or {}  # read by gitops_ml.ci.settings
         self.interpreter = interpreter
         self.secrets_exclude = secrets_exclude or []
         self.path = path
+        self.raw = raw or {}
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed."""
         fields = dict(vars(self))
         fields.update(changes)
         return Config(**fields)
+
+    def get(self, key: str) -> Any:
+        """The value of any key in the file, else the schema's default (else None)."""
+        if key in self.raw:
+            return self.raw[key]
+        prop = schema()["properties"].get(key)
+        if prop is None:
+            raise KeyError(f"{key!r} is not a key of {FILENAME} (add it to {SCHEMA_FILE.name})")
+        return prop.get("default")
 
     @property
     def max_untracked_bytes(self) -> int:
@@ -112,187 +132,155 @@ class Problem:
     def __hash__(self) -> int:
         return hash((self.line, self.message))
 
+    def __str__(self) -> str:
+        return f"{FILENAME}:{self.line}: {self.message}"
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _node_at(root: Any, where: list[Any], *, key: bool = False) -> Any:
+    """The YAML node at a JSON path (the key's node with ``key``), as deep as it goes."""
+    import yaml
+
+    node = root
+    for i, part in enumerate(where):
+        last = i == len(where) - 1
+        if isinstance(node, yaml.MappingNode):
+            hit = next(((k, v) for k, v in node.value if str(k.value) == str(part)), None)
+            if hit is None:
+                return node
+            node = hit[0] if (key and last) else hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
 
 def _line(node: Any) -> int:
     return int(node.start_mark.line) + 1 if node is not None else 1
 
 
-def _path_ok(value: str) -> str | None:
-    if not value or value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
-        return "must be a relative path inside the repository"
-    if ".." in Path(value).parts:
-        return "must not leave the repository ('..')"
-    return None
+def _deepest(error: Any) -> Any:
+    """For an ``anyOf`` error, the alternative's error that fits the value's type."""
+    while error.validator == "anyOf" and error.context:
+        fitting = [e for e in error.context if e.validator != "type"]
+        if not fitting:
+            break
+        error = fitting[0]
+    return error
+
+
+def _schema_problems(data: Any, root: Any) -> list[Problem]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    problems: list[Problem] = []
+    known = ", ".join(schema()["properties"])
+    for found in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        props = found.schema.get("properties") if isinstance(found.schema, dict) else None
+        if found.validator == "additionalProperties" and props and isinstance(found.instance, dict):
+            where = list(found.absolute_path)
+            prefix = "".join(f"{p}." for p in where)
+            names = ", ".join(props) if where else known
+            for name in sorted(set(found.instance) - set(props), key=str):
+                node = _node_at(root, [*where, name], key=True)
+                problems.append(
+                    Problem(_line(node), f"unknown key '{prefix}{name}' (known: {names})")
+                )
+            continue
+        error = _deepest(found)
+        where = list(error.absolute_path)
+        what = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+        what = what or error.message
+        if where:
+            dotted = ".".join(map(str, where))
+            value = error.instance
+            shown = "" if isinstance(value, dict | list) else f", not {value!r}"
+            what = f"'{dotted}': {what}{shown}"
+        problems.append(Problem(_line(_node_at(root, where)), what))
+    return problems
+
+
+def _path_problems(data: dict[str, Any], root: Any) -> list[Problem]:
+    """What the one path normaliser refuses (the schema's patterns catch most of it)."""
+    from gitops_ml.core.paths import why_refused
+
+    problems = []
+    for key in (*PATH_LIST_KEYS, "lockfile"):
+        value = data.get(key)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                continue
+            why = why_refused(item)
+            if why:
+                node = _node_at(root, [key, i] if isinstance(value, list) else [key])
+                problems.append(Problem(_line(node), f"'{key}': {item!r} {why}"))
+    return problems
 
 
 def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
-    """Parse and check config text; returns the raw mapping and every problem found."""
-    import yaml
+    """Parse and check config text; returns the mapping and every problem found."""
+    from gitops_ml.core import safeyaml
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return {}, [Problem(line, f"not valid YAML: {problem}")]
-    if root is None:
+        root = safeyaml.compose(text, FILENAME)
+        data = safeyaml.construct(root, FILENAME)
+    except safeyaml.YamlProblem as exc:
+        return {}, [Problem(exc.line, exc.what)]
+    if data is None:
         return {}, []
-    if not isinstance(root, yaml.MappingNode):
-        return {}, [Problem(_line(root), "must be a mapping of keys to values")]
-    data = yaml.safe_load(text) or {}
-    problems: list[Problem] = []
-    nodes = {k.value: (k, v) for k, v in root.value}
-    for key, (knode, vnode) in nodes.items():
-        value = data.get(key)
-        if key not in KNOWN_KEYS:
-            problems.append(
-                Problem(_line(knode), f"unknown key '{key}' (known: {', '.join(KNOWN_KEYS)})")
-            )
-            continue
-        if key in _PATH_LIST_KEYS:
-            items = value if isinstance(value, list) else [value]
-            if value is None:
-                continue
-            for item in items:
-                if not isinstance(item, str):
-                    problems.append(
-                        Problem(_line(vnode), f"'{key}' must be a path or a list of paths")
-                    )
-                    break
-                why = _path_ok(item)
-                if why:
-                    problems.append(Problem(_line(vnode), f"'{key}': {item!r} {why}"))
-        elif key == "lockfile" and value is not None:
-            if not isinstance(value, str):
-                problems.append(Problem(_line(vnode), "'lockfile' must be a path"))
-            elif why := _path_ok(value):
-                problems.append(Problem(_line(vnode), f"'lockfile': {why}"))
-        elif key == "primary" and value is not None:
-            if not isinstance(value, str) or not value.lstrip("-"):
-                problems.append(
-                    Problem(_line(vnode), "'primary' must be a metric name, e.g. accuracy or -loss")
-                )
-        elif key == "tolerances" and value is not None:
-            if not isinstance(value, dict):
-                problems.append(
-                    Problem(_line(vnode), "'tolerances' must map metric names to abs:X or rel:Y")
-                )
-            else:
-                for metric, tol in value.items():
-                    if not isinstance(tol, str) or not _TOLERANCE.match(tol):
-                        problems.append(
-                            Problem(
-                                _line(vnode),
-                                f"tolerance for '{metric}' must be abs:X or rel:Y, not {tol!r}",
-                            )
-                        )
-        elif key == "store" and value is not None and not isinstance(value, str):
-            problems.append(Problem(_line(vnode), "'store' must be a URL or a path"))
-        elif (
-            key == "env"
-            and value is not None
-            and (not isinstance(value, list) or not all(isinstance(v, str) for v in value))
-        ):
-            problems.append(Problem(_line(vnode), "'env' must be a list of variable names"))
-        elif key == "max_untracked_mb" and (
-            not isinstance(value, int | float) or isinstance(value, bool) or value < 0
-        ):
-            problems.append(
-                Problem(_line(vnode), "'max_untracked_mb' must be a non-negative number")
-            )
-        elif key == "deploy" and value is not None and not isinstance(value, dict):
-            problems.append(Problem(_line(vnode), "'deploy' must be a mapping of environments"))
-        elif key == "verify_outputs" and not isinstance(value, bool):
-            problems.append(Problem(_line(vnode), "'verify_outputs' must be true or false"))
-        elif key == "ci" and value is not None:
-            problems += [Problem(_line(vnode), m) for m in ci_problems(value)]
-        elif key == "interpreter" and (not isinstance(value, str) or not value):
-            problems.append(Problem(_line(vnode), "'interpreter' must be a path or a command name"))
-        elif key == "secrets_exclude" and (
-            not isinstance(value, list) or not all(isinstance(v, str) and v for v in value)
-        ):
-            problems.append(Problem(_line(vnode), "'secrets_exclude' must be a list of patterns"))
+    problems = _schema_problems(data, root)
+    if not isinstance(data, dict):
+        return {}, problems
+    seen = {p.line for p in problems}
+    problems += [p for p in _path_problems(data, root) if p.line not in seen]
+    problems.sort(key=lambda p: p.line)
     return data, problems
 
 
-CI_KEYS = {
-    "primary": "metric the check compares (default: the top-level primary)",
-    "allowed_regression": "abs:X or rel:Y (or a number, abs): how much worse than the base's best passes",
-    "train": "the training command the retrain mode records (a string, split like a shell)",
-    "grid": "mapping param -> list of values: the grid `ci matrix` fans out",
-    "max_runs": "integer: at most this many claimed runs are verified (newest first)",
-    "max_jobs": "integer: at most this many grid jobs",
-    "unverifiable": "fail (default) or pass: a claimed run without metrics",
-}
+def check_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """Read and validate a config file: ``({}, [])`` when absent."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return {}, [Problem(1, f"cannot read: {why}")]
+    return validate_text(text)
 
 
-def ci_problems(value: Any) -> list[str]:
-    """What is wrong with the ``ci`` mapping (empty when it is fine)."""
-    if not isinstance(value, dict):
-        return ["'ci' must be a mapping (keys: " + ", ".join(CI_KEYS) + ")"]
-    out = []
-    for k, v in value.items():
-        if k not in CI_KEYS:
-            out.append(f"unknown key 'ci.{k}' (known: {', '.join(CI_KEYS)})")
-        elif k == "primary" and (not isinstance(v, str) or not v.lstrip("-")):
-            out.append("'ci.primary' must be a metric name, e.g. accuracy or -loss")
-        elif k == "allowed_regression" and not (
-            (isinstance(v, int | float) and not isinstance(v, bool) and v >= 0)
-            or (isinstance(v, str) and _TOLERANCE.match(v))
-        ):
-            out.append("'ci.allowed_regression' must be abs:X, rel:Y or a non-negative number")
-        elif k == "train" and not (isinstance(v, str) and v.strip()):
-            out.append("'ci.train' must be a command line (a string)")
-        elif k == "grid" and not (
-            isinstance(v, dict)
-            and v
-            and all(isinstance(x, list) and x for x in v.values())
-            and all(isinstance(name, str) for name in v)
-        ):
-            out.append("'ci.grid' must map param names to non-empty lists of values")
-        elif k in ("max_runs", "max_jobs") and not (
-            isinstance(v, int) and not isinstance(v, bool) and v > 0
-        ):
-            out.append(f"'ci.{k}' must be a positive integer")
-        elif k == "unverifiable" and v not in ("fail", "pass"):
-            out.append("'ci.unverifiable' must be fail or pass")
-    return out
+# ---------------------------------------------------------------- loading
 
 
-def _as_list(value: Any) -> list[str]:
+def _paths(value: Any, key: str) -> list[str]:
+    from gitops_ml.core.paths import normalise
+
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
-    return [str(v).rstrip("/") for v in items]
+    out: list[str] = []
+    for item in items:
+        rel = normalise(str(item), f"{FILENAME}: '{key}'")
+        if rel not in out:
+            out.append(rel)
+    return out
 
 
-def load(top: Path) -> Config:
-    """Load ``gitops-ml.yaml`` from the repository root (defaults when absent)."""
-    from gitops_ml.core.parsecache import for_root
-
-    path = top / FILENAME
-    cache = for_root(top)
-    data = cache.get(path)
-    if data is None:
-        try:
-            st = path.stat()
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return Config()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{FILENAME}: cannot read: {exc}") from None
-        data, problems = validate_text(text)
-        if problems:
-            first = problems[0]
-            raise UsageError(f"{FILENAME}:{first.line}: {first.message}")
-        cache.put(path, st, data)
+def from_mapping(data: dict[str, Any], path: Path | None = None) -> Config:
+    """A :class:`Config` from an already validated mapping."""
+    lockfile = data.get("lockfile")
     return Config(
-        params=_as_list(data.get("params")),
-        metrics=_as_list(data.get("metrics")),
-        data=_as_list(data.get("data")),
-        outputs=_as_list(data.get("outputs")),
-        lockfile=data.get("lockfile"),
+        params=_paths(data.get("params"), "params"),
+        metrics=_paths(data.get("metrics"), "metrics"),
+        data=_paths(data.get("data"), "data"),
+        outputs=_paths(data.get("outputs"), "outputs"),
+        lockfile=_paths(lockfile, "lockfile")[0] if lockfile else None,
         primary=data.get("primary"),
         tolerances=dict(data.get("tolerances") or {}),
         store=data.get("store"),
@@ -304,4 +292,76 @@ def load(top: Path) -> Config:
         interpreter=data.get("interpreter"),
         secrets_exclude=list(data.get("secrets_exclude") or []),
         path=path,
+        raw=data,
     )
+
+
+def check(top: Path) -> tuple[Config, list[Problem]]:
+    """The configuration at ``top`` and every problem in it (defaults when absent).
+
+    Validated only when the file changed since it was last validated (by its stat), so
+    the hot path imports neither PyYAML nor jsonschema. With problems, the Config holds
+    the defaults.
+    """
+    from gitops_ml.core.parsecache import for_root
+
+    path = top / FILENAME
+    cache = for_root(top)
+    salt = _salt()
+    data = cache.get(path, salt)
+    if data is not None:
+        return from_mapping(data, path), []
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return Config(), []
+    except OSError as exc:
+        return Config(), [Problem(1, f"cannot read: {exc.strerror}")]
+    data, problems = check_file(path)
+    if problems:
+        return Config(path=path), problems
+    try:
+        cfg = from_mapping(data, path)
+    except UsageError as exc:  # pragma: no cover - the schema and normaliser agree
+        return Config(path=path), [Problem(1, str(exc))]
+    cache.put(path, st, data, salt)
+    write_schema_copy(top)
+    return cfg, []
+
+
+def load(top: Path) -> Config:
+    """Load ``gitops-ml.yaml`` from the repository root (defaults when absent).
+
+    Raises :class:`UsageError` ``gitops-ml.yaml:LINE: what`` for the first problem.
+    """
+    cfg, problems = check(top)
+    if problems:
+        raise UsageError(str(problems[0]))
+    return cfg
+
+
+# ---------------------------------------------------------------- editors
+
+
+def write_schema_copy(top: Path) -> bool:
+    """Put the schema where the ``$schema`` comment points (when it differs); True if
+    written. Quietly does nothing where it cannot (a linked worktree, read-only .git)."""
+    import os
+
+    dest = top / SCHEMA_COPY
+    if not dest.parent.parent.is_dir():
+        return False
+    want = SCHEMA_FILE.read_bytes()
+    try:
+        if dest.read_bytes() == want:
+            return False
+    except OSError:
+        pass
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(want)
+        os.replace(tmp, dest)
+    except OSError:
+        return False
+    return True

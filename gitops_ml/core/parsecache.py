@@ -36,10 +36,11 @@ class ParseCache:
             except (OSError, ValueError):
                 self._entries = {}
 
-    def get(self, full: Path) -> dict[str, Any] | None:
-        """The cached mapping of ``full``, if the file is unchanged since it was parsed."""
+    def get(self, full: Path, salt: str = "") -> dict[str, Any] | None:
+        """The cached mapping of ``full``, if the file is unchanged since it was parsed
+        (and was put with the same ``salt``: e.g. the schema it was validated against)."""
         hit = self._entries.get(str(full))
-        if not hit:
+        if not hit or (hit[2] if len(hit) > 2 else "") != salt:
             return None
         try:
             if _stamp(full.stat()) != hit[0]:
@@ -50,14 +51,14 @@ class ParseCache:
         # A copy: callers change what they get (params overrides).
         return json.loads(json.dumps(data)) if isinstance(data, dict) else None
 
-    def put(self, full: Path, st: os.stat_result, data: dict[str, Any]) -> None:
+    def put(self, full: Path, st: os.stat_result, data: dict[str, Any], salt: str = "") -> None:
         """Remember a parse (only plain JSON data: anything else is parsed every time)."""
         try:
             if json.loads(json.dumps(data)) != data:
                 return
         except (TypeError, ValueError):
             return
-        self._entries[str(full)] = [_stamp(st), data]
+        self._entries[str(full)] = [_stamp(st), data, salt]
         self._dirty = True
         self.save()
 

@@ -9,6 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from gitops_ml.core import config
 from gitops_ml.core.config import FILENAME
 
 
@@ -40,27 +41,6 @@ def staged(root: Path) -> list[str]:
     return [n for n in proc.stdout.decode(errors="surrogateescape").split("\0") if n]
 
 
-def read_config(root: Path) -> tuple[str | None, dict[str, object]]:
-    """``(text, parsed mapping)`` of gitops-ml.yaml; ``(None, {})`` when absent.
-
-    A file that does not parse gives an empty mapping (check-config reports it).
-    """
-    try:
-        text = (root / FILENAME).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None, {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text, {}
-    return text, data if isinstance(data, dict) else {}
-
-
-def as_list(value: object) -> list[str]:
-    """A config path value (a path or a list of paths) as a list of clean paths."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else [value]
-    return [str(v).strip().rstrip("/").removeprefix("./") for v in items if str(v).strip()]
+def load_config(root: Path) -> config.Config:
+    """The validated configuration (the same loader and cache as every command)."""
+    return config.load(root)

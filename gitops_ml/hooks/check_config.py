@@ -1,8 +1,10 @@
 """``gitops-ml-check-config`` (pre-commit): gitops-ml.yaml and its params files are valid.
 
 Prints ``path:line: problem`` for each problem and exits 1; exits 0 when all is well.
-Given file names (pre-commit passes the staged ones), it only looks when one of them is
-gitops-ml.yaml or could be a params file it names, and parses YAML only then.
+The config is checked by the same schema and loader as every command
+(:mod:`gitops_ml.core.config`). Given file names (pre-commit passes the staged ones), it
+only looks when one of them is gitops-ml.yaml or could be a params file it names, and
+parses YAML only then.
 """
 
 from __future__ import annotations
@@ -29,21 +31,21 @@ def _relevant(text: str, names: Sequence[str]) -> bool:
 
 def check(root: Path, names: Sequence[str] | None = None) -> list[str]:
     """Every problem as ``path:line: message`` (``names``: only look if they matter)."""
-    from gitops_ml.core.config import validate_text
+    from gitops_ml.core import config
 
-    try:
-        text = (root / FILENAME).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as exc:
-        return [f"{FILENAME}: cannot read: {exc}"]
-    if names is not None and not _relevant(text, names):
-        return []
-    data, problems = validate_text(text)
-    out = [f"{FILENAME}:{p.line}: {p.message}" for p in problems]
+    path = root / FILENAME
+    if names is not None:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        if not _relevant(text, names):
+            return []
+    cfg, problems = config.check(root)
     if problems:
-        return out
-    for rel in _files.as_list(data.get("params")):
+        return [str(p) for p in problems]
+    out: list[str] = []
+    for rel in cfg.params:
         out += _check_params(root, rel)
     return out
 

@@ -2,14 +2,20 @@
 
 Refuses a staged file inside a data path declared in gitops-ml.yaml, or larger than the
 limit (``--max-kb``, else ``max_untracked_mb`` from gitops-ml.yaml, else 10 MB). Prints
-``path: what is wrong`` and how to track it instead, exit 1. Looks only at the names
+``path: what is wrong`` and how to store it instead, exit 1. Looks only at the names
 given (pre-commit passes the staged ones) or, without any, at ``git diff --cached`` once.
+
+Git-tracked files inside a data directory stay code (the README's rule): a file HEAD
+already tracks there (``data/.gitignore``, as DVC projects keep) may be committed again,
+and so may git's own small files (``.gitignore``, ``.gitattributes``, ``.gitkeep``,
+``.keep``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +23,7 @@ from gitops_ml.core.config import FILENAME
 from gitops_ml.hooks import _files
 
 PROG = "gitops-ml-no-data-in-git"
-DEFAULT_MB = 10.0
+GIT_FILES = (".gitignore", ".gitattributes", ".gitkeep", ".keep")
 
 
 def _size(n: float) -> str:
@@ -28,26 +34,50 @@ def _size(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def _tracked(root: Path, under: Sequence[str]) -> set[str]:
+    """Files HEAD tracks under the given paths (one git call; empty without a HEAD)."""
+    proc = subprocess.run(
+        ["git", "ls-tree", "-r", "-z", "--name-only", "--full-tree", "HEAD", "--", *under],
+        cwd=root,
+        capture_output=True,
+        env={**os.environ, "LC_ALL": "C"},
+        check=False,
+    )
+    if proc.returncode != 0:
+        return set()
+    return {n for n in proc.stdout.decode(errors="surrogateescape").split("\0") if n}
+
+
+def _store_it(name: str) -> str:
+    return (
+        f"unstage it ('git rm --cached {name}'), then 'gitops-ml data push' stores its "
+        "current content in the data store"
+    )
+
+
 def check(root: Path, names: Sequence[str], max_bytes: int | None = None) -> list[str]:
     """Every refused file as ``path: what is wrong; what to do``."""
-    _, cfg = _files.read_config(root)
-    data_paths = _files.as_list(cfg.get("data"))
+    from gitops_ml.core.paths import owner
+
+    cfg = _files.load_config(root)
     limit_from = "--max-kb"
     if max_bytes is None:
-        mb = cfg.get("max_untracked_mb", DEFAULT_MB)
-        mb = mb if isinstance(mb, int | float) and not isinstance(mb, bool) else DEFAULT_MB
-        max_bytes = int(mb * 1024 * 1024)
+        max_bytes = cfg.max_untracked_bytes
         limit_from = (
-            "max_untracked_mb in gitops-ml.yaml" if "max_untracked_mb" in cfg else "default"
+            "max_untracked_mb in gitops-ml.yaml" if "max_untracked_mb" in cfg.raw else "default"
         )
+    inside = {name: owner(name, cfg.data) for name in names}
+    candidates = sorted({d for d in inside.values() if d is not None})
+    tracked = _tracked(root, candidates) if candidates else set()
     out = []
     for name in names:
-        inside = next((d for d in data_paths if name == d or name.startswith(d + "/")), None)
-        if inside is not None:
+        declared = inside[name]
+        if declared is not None:
+            if name in tracked or name.rsplit("/", 1)[-1] in GIT_FILES:
+                continue  # tracked files inside a data directory stay code
             out.append(
-                f"{name}: inside the data path '{inside}' declared in {FILENAME}: data is "
-                f"recorded by hash, not committed; unstage it ('git rm --cached {name}'), "
-                "and run 'gitops-ml data push' to store it"
+                f"{name}: inside the data path '{declared}' declared in {FILENAME}: data is "
+                f"recorded by hash, not committed; {_store_it(name)}"
             )
             continue
         try:
@@ -57,8 +87,8 @@ def check(root: Path, names: Sequence[str], max_bytes: int | None = None) -> lis
         if size > max_bytes:
             out.append(
                 f"{name}: {_size(size)}, above the {_size(max_bytes)} limit ({limit_from}): "
-                f"track it as data instead: list it under 'data:' in {FILENAME}, "
-                f"'git rm --cached {name}', then 'gitops-ml data push'"
+                f"track it as data instead: list it under 'data:' in {FILENAME}, then "
+                f"{_store_it(name)}"
             )
     return out
 
@@ -74,7 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = _files.top()
     names = args.filenames or _files.staged(root)
     limit = int(args.max_kb * 1024) if args.max_kb is not None else None
-    problems = check(root, names, limit)
+    from gitops_ml.core.errors import GitopsError
+
+    try:
+        problems = check(root, names, limit)
+    except GitopsError as exc:
+        print(f"{PROG}: {exc}")
+        return 1
     for line in problems:
         print(line)
     return 1 if problems else 0

@@ -30,7 +30,7 @@ def test_config_problems_with_line_numbers(project: Path) -> None:
     proc = check(project, "gitops-ml.yaml")
     assert proc.returncode == 1
     assert "gitops-ml.yaml:3: unknown key 'primray'" in proc.stdout
-    assert "gitops-ml.yaml:5: tolerance for 'accuracy' must be abs:X or rel:Y" in proc.stdout
+    assert "gitops-ml.yaml:5: 'tolerances.accuracy': must be abs:X or rel:Y, not 0.1" in proc.stdout
     write(project / "gitops-ml.yaml", "params: [params.json\n")
     proc = check(project)
     assert proc.returncode == 1
@@ -70,7 +70,7 @@ def test_plain_git_hook_blocks_the_commit(project: Path) -> None:
         ["git", "commit", "-m", "bad"], cwd=project, capture_output=True, text=True
     )
     assert proc.returncode != 0
-    assert "gitops-ml.yaml:2: 'verify_outputs' must be true or false" in proc.stdout + proc.stderr
+    assert "gitops-ml.yaml:2: 'verify_outputs': must be true or false" in proc.stdout + proc.stderr
     write(project / "gitops-ml.yaml", "params: params.json\nverify_outputs: true\n")
     git(project, "add", "gitops-ml.yaml")
     git(project, "commit", "-q", "-m", "good")

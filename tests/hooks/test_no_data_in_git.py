@@ -29,7 +29,7 @@ def test_file_in_data_path_is_refused(tmp_path: Path) -> None:
     assert proc.stdout.splitlines() == [
         "data/train.csv: inside the data path 'data' declared in gitops-ml.yaml: data is "
         "recorded by hash, not committed; unstage it ('git rm --cached data/train.csv'), "
-        "and run 'gitops-ml data push' to store it"
+        "then 'gitops-ml data push' stores its current content in the data store"
     ]
 
 

@@ -1,0 +1,71 @@
+"""Repository-relative paths: the one normaliser for every path a user or a record names.
+
+``gitops-ml.yaml`` (data, outputs, params, metrics, lockfile), the hooks, the data store
+and the recorder all compare paths in the form :func:`normalise` returns: POSIX, no
+``./``, no trailing ``/``, no empty or ``.`` components. ``data: ./raw/``, ``raw/.`` and
+``raw`` are the same path. A path that is absolute, climbs out with ``..``, names the
+repository root itself, or points into ``.git`` is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gitops_ml.core.errors import UsageError
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class PathRefused(UsageError):
+    """A path that does not name something inside the repository; ``why`` says how."""
+
+    def __init__(self, what: str, rel: object, why: str) -> None:
+        super().__init__(f"{what}: refusing path {rel!r}: {why}")
+        self.why = why
+
+
+def why_refused(rel: object) -> str | None:
+    """Why ``rel`` cannot be a repository-relative path, or None when it can."""
+    if not isinstance(rel, str) or not rel.strip():
+        return "must be a non-empty path"
+    if rel.startswith(("/", "\\")) or _DRIVE.match(rel):
+        return "must be a relative path inside the repository"
+    if any(c in rel for c in "\0\n\r"):
+        return "must not contain NUL or line breaks"
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return "must not leave the repository ('..')"
+    if not parts:
+        return "must name something inside the repository, not its root"
+    if any(p.lower() == ".git" for p in parts):
+        return "must not be inside .git"
+    return None
+
+
+def normalise(rel: str, what: str = "path") -> str:
+    """``rel`` in the one canonical form (``./raw/`` -> ``raw``), or :class:`PathRefused`."""
+    why = why_refused(rel)
+    if why is not None:
+        raise PathRefused(what, rel, why)
+    return "/".join(p for p in rel.split("/") if p not in ("", "."))
+
+
+def strict_parts(rel: str, what: str) -> list[str]:
+    """The components of a path already in canonical form (as records and manifests hold
+    them): anything :func:`normalise` would change or refuse is refused."""
+    why = why_refused(rel)
+    if why is None and normalise(rel) != rel:
+        why = "'.' or empty components"
+    if why is not None:
+        raise PathRefused(what, rel, f"{why} (it must stay inside the repository)")
+    return rel.split("/")
+
+
+def inside(rel: str, declared: str) -> bool:
+    """Whether canonical path ``rel`` is ``declared`` or inside it."""
+    return rel == declared or rel.startswith(declared + "/")
+
+
+def owner(rel: str, declared: list[str]) -> str | None:
+    """The declared path that holds ``rel`` (itself or a parent), or None."""
+    return next((d for d in declared if inside(rel, d)), None)
