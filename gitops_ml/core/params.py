@@ -17,13 +17,16 @@ _EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
 def parse_value(text: str) -> Any:
-    """A ``-p`` value as YAML would read it: ``0.1`` a float, ``true`` a bool, else text."""
-    import yaml
+    """A ``-p`` value as YAML would read it: ``0.1`` a float, ``true`` a bool, else text
+    (dates stay text; ``.inf``, ``.nan`` and tags are refused: see core.safeyaml)."""
+    from gitops_ml.core import safeyaml
 
     try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+        value = safeyaml.load(text, "-p value")
+    except safeyaml.YamlProblem as exc:
+        if exc.syntax:
+            return text
+        raise UsageError(f"-p value {text!r}: {exc.what}") from None
     if isinstance(value, str) and _EXPONENT.match(text.strip()):
         return float(text)  # YAML 1.1 reads 1e-3 (no dot) as text; people mean a number
     if value is None:
@@ -74,23 +77,24 @@ def load_file(path: Path, shown: str, root: Path | None = None) -> dict[str, Any
     return data
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a finite number (records are strict JSON)")
+
+
 def parse_text(text: str, shown: str) -> dict[str, Any]:
     if _is_json(shown):
         try:
-            data = json.loads(text) if text.strip() else {}
+            data = json.loads(text, parse_constant=_no_constant) if text.strip() else {}
         except json.JSONDecodeError as exc:
             raise UsageError(f"{shown}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise UsageError(f"{shown}: nested too deeply") from None
+        except ValueError as exc:
+            raise UsageError(f"{shown}: {exc}") from None
     else:
-        import yaml
+        from gitops_ml.core import safeyaml
 
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            raise UsageError(
-                f"{shown}{line}: not valid YAML: {getattr(exc, 'problem', exc)}"
-            ) from None
+        data = safeyaml.load(text, shown)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -34,10 +34,11 @@ _LOADER: dict[str, Any] = {}
 class YamlProblem(UsageError):
     """A file that is not plain, safe YAML: ``line`` (1-based) and ``what``."""
 
-    def __init__(self, shown: str, line: int, what: str) -> None:
+    def __init__(self, shown: str, line: int, what: str, *, syntax: bool = False) -> None:
         super().__init__(f"{shown}:{line}: {what}")
         self.line = line
         self.what = what
+        self.syntax = syntax  # not YAML at all (as opposed to YAML that is refused)
 
 
 def _loader() -> Any:
@@ -141,7 +142,7 @@ def _problem(exc: Exception, shown: str) -> YamlProblem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = int(mark.line) + 1 if mark is not None else 1
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return YamlProblem(shown, line, f"not valid YAML: {what}")
+    return YamlProblem(shown, line, f"not valid YAML: {what}", syntax=True)
 
 
 def compose(text: str, shown: str, *, finite: bool = True) -> Any:
