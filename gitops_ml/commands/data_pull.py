@@ -29,26 +29,6 @@ def _pick_run(repo: gitstore.Repo, prefix: str | None) -> dict[str, Any]:
     raise UsageError("no run has recorded data yet: name a run, or declare data and run")
 
 
-def _keep_local_changes(repo: gitstore.Repo, entries: list[dict[str, Any]]) -> dict[str, str]:
-    """Cache the current content of paths about to be overwritten: ``path -> hash``."""
-    from gitops_ml.core.hashing import HashCache, hash_path
-    from gitops_ml.data.cache import LocalStore
-    from gitops_ml.runs.recorder import store_entry
-
-    cache = HashCache(repo.state_dir / "hashcache.json")
-    store = LocalStore(repo.state_dir)
-    kept = {}
-    for entry in entries:
-        if not (repo.top / entry["path"]).exists():
-            continue
-        now = hash_path(repo.top, entry["path"], cache)
-        if now.hash != entry["hash"]:
-            store_entry(store, repo.top, now)
-            kept[str(entry["path"])] = now.hash
-    cache.save()
-    return kept
-
-
 def configure(p: argparse.ArgumentParser) -> None:
     """Declare this command's arguments."""
     p.add_argument(
@@ -58,7 +38,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from gitops_ml.data import store
+    from gitops_ml.core.paths import strict_parts
+    from gitops_ml.data.restore import keep_local_changes, restore_entries
 
     repo = gitstore.open_repo()
     cfg = config.load(repo.top)
@@ -66,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
     declared = set(cfg.data) | (set(cfg.outputs) if args.outputs else set())
     wanted = list(rec.get("data") or []) + (list(rec.get("outputs") or []) if args.outputs else [])
     for entry in wanted:  # refuse a hostile record before anything else
-        store.check_rel(str(entry.get("path")), "record entry")
+        strict_parts(str(entry.get("path")), "record entry")
     entries = []
     for entry in wanted:
         if entry.get("path") in declared:
@@ -80,8 +61,8 @@ def main(args: argparse.Namespace) -> int:
     if not entries:
         print(f"run {rec['id']}: nothing to restore")
         return 0
-    kept = _keep_local_changes(repo, entries)
-    written = store.restore_entries(repo, cfg, entries, repo.top)
+    kept = keep_local_changes(repo, entries)
+    written = restore_entries(repo, cfg, entries, repo.top)
     for path, digest in kept.items():
         print(
             f"gitops-ml: {path}: local changes overwritten to match the run; the previous "

@@ -1,16 +1,23 @@
 """Content hashes of data and outputs: BLAKE3, with a stat cache so unchanged files are not re-read.
 
 A file's hash is the BLAKE3 of its bytes. A directory's hash is the BLAKE3 of its
-manifest: one line ``<hash> <size> <relative path>`` per file, sorted by path; the
-manifest is kept in the content store so a directory can be restored file by file.
+manifest (:mod:`gitops_ml.core.manifest`): one line ``<hash> <size> <relative path>`` per
+file, sorted by path; the manifest is kept in the content store so a directory can be
+restored file by file.
+
+Only regular files and directories are data. Inside a data directory a symlink to a file
+within the declared directory or the repository is followed (its content is recorded);
+a symlink that leads out of both, a symlinked directory, a FIFO, a socket or a device is
+refused with a message naming it: nothing outside the repository is read without the
+user declaring it.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
+import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from gitops_ml.core.errors import UsageError
@@ -77,43 +84,51 @@ class DataEntry:
 
 
 class HashCache:
-    """Stat cache: ``path -> [size, mtime_ns, inode, hash, ctime_ns]`` in ``.git/gitops-ml``.
+    """Stat cache: ``path -> (size, mtime_ns, inode, hash, ctime_ns)`` in ``.git/gitops-ml``.
 
-    Derived state: deleting the file only costs a re-read. A hit needs size, mtime, inode
-    and ctime unchanged (ctime catches in-place rewrites that restore the mtime, which
-    users cannot set). An entry is not stored while it is racy: when the file's mtime is
-    within the filesystem's timestamp granularity of the moment it was hashed (a write in
-    the same clock tick would leave the stat unchanged). That window is 2 s on filesystems
-    with whole-second timestamps, and ``_RACY_FINE_SECONDS`` where timestamps have
-    sub-second precision, so a second ``data status`` right after the first is cheap.
+    Derived state (``marshal``, read in a few ms even for 100,000 files): deleting the
+    file only costs a re-read. A hit needs size, mtime, inode and ctime unchanged (ctime
+    catches in-place rewrites that restore the mtime, which users cannot set). An entry is
+    not stored while it is racy: when the file's mtime is within the filesystem's
+    timestamp granularity of the moment it was hashed (a write in the same clock tick
+    would leave the stat unchanged). That window is 2 s on filesystems with whole-second
+    timestamps, and ``_RACY_FINE_SECONDS`` where timestamps have sub-second precision, so
+    a second ``data status`` right after the first is cheap.
     """
+
+    FILENAME = "hashcache.bin"
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._entries: dict[str, list[Any]] = {}
+        self._entries: dict[str, tuple[int, int, int, str, int]] = {}
         self._dirty = False
         self._used: set[str] = set()
         if path is not None:
             try:
-                loaded = json.loads(path.read_text())
+                with open(path, "rb") as fh:
+                    loaded = marshal.load(fh)
                 if isinstance(loaded, dict):
                     self._entries = loaded
-            except (OSError, ValueError):
+            except (OSError, ValueError, EOFError, TypeError):
                 self._entries = {}
+
+    @classmethod
+    def for_repo(cls, state_dir: Path) -> HashCache:
+        """The repository's cache (``.git/gitops-ml/hashcache.bin``)."""
+        return cls(state_dir / cls.FILENAME)
 
     def hash(self, full: str | os.PathLike[str], st: os.stat_result) -> str:
         key = os.fspath(full)
         self._used.add(key)
         hit = self._entries.get(key)
         if (
-            hit
-            and len(hit) >= 5
+            hit is not None
             and hit[0] == st.st_size
             and hit[1] == st.st_mtime_ns
             and hit[2] == st.st_ino
             and hit[4] == st.st_ctime_ns
         ):
-            return str(hit[3])
+            return hit[3]
         digest = hash_file(full, st.st_size)
         try:
             after = os.stat(full)
@@ -127,7 +142,7 @@ class HashCache:
         fine = st.st_mtime_ns % 1_000_000_000 != 0
         window = _RACY_FINE_SECONDS if fine else _RACY_SECONDS
         if unchanged and time.time() - st.st_mtime_ns / 1e9 > window:
-            self._entries[key] = [st.st_size, st.st_mtime_ns, st.st_ino, digest, st.st_ctime_ns]
+            self._entries[key] = (st.st_size, st.st_mtime_ns, st.st_ino, digest, st.st_ctime_ns)
             self._dirty = True
         return digest
 
@@ -140,51 +155,117 @@ class HashCache:
                 del self._entries[key]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self._entries, separators=(",", ":")))
-        os.replace(tmp, self.path)
+        try:
+            with open(tmp, "wb") as fh:
+                marshal.dump(self._entries, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            return
         self._dirty = False
 
 
-def _walk(root: Path, rel: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
-    with os.scandir(root / rel if rel else root) as it:
-        for entry in it:
-            name = f"{rel}/{entry.name}" if rel else entry.name
-            if "\n" in entry.name or "\r" in entry.name:
-                # Manifests are one line per file: such a name cannot be recorded faithfully.
-                raise UsageError(
-                    f"{root.name}/{name!r}: file names with line breaks cannot be recorded as data"
-                )
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name != ".git":
-                    yield from _walk(root, name)
-            elif entry.is_file(follow_symlinks=True):
-                yield name, entry
+def _refuse(where: str, why: str) -> UsageError:
+    shown = where if where.isprintable() else repr(where)
+    return UsageError(f"{shown}: {why}; only regular files and directories are recorded as data")
+
+
+def _kind(st: os.stat_result) -> str:
+    mode = st.st_mode
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _inside(real: str, roots: tuple[str, ...]) -> bool:
+    return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _walk(top: str, shown: str, roots: tuple[str, ...]) -> list[tuple[str, str, os.stat_result]]:
+    """``(relative name, full path, stat)`` of every file under ``top``, unsorted.
+
+    Names are ``str`` (undecodable bytes surrogate-escaped, as ``os`` gives them).
+    """
+    found: list[tuple[str, str, os.stat_result]] = []
+    stack = [(top, "")]
+    while stack:
+        where, rel = stack.pop()
+        with os.scandir(where) as it:
+            for entry in it:
+                name = rel + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != ".git":
+                        stack.append((entry.path, name + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    found.append((name, entry.path, entry.stat(follow_symlinks=False)))
+                elif entry.is_symlink():
+                    found.append((name, entry.path, _link(entry.path, f"{shown}/{name}", roots)))
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    raise _refuse(f"{shown}/{name}", f"is {_kind(st)}")
+    return found
+
+
+def _link(full: str, shown: str, roots: tuple[str, ...]) -> os.stat_result:
+    """The stat of the file a symlink inside a data directory points to, or a refusal."""
+    real = os.path.realpath(full)
+    target = os.readlink(full)
+    if not _inside(real, roots):
+        raise _refuse(
+            shown,
+            f"is a symlink to {target!r}, outside the repository and the declared data: not "
+            "followed (copy the file in, or declare its real location)",
+        )
+    try:
+        st = os.stat(full)
+    except OSError:
+        raise _refuse(shown, f"is a broken symlink (to {target!r})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise _refuse(
+            shown,
+            f"is a symlink to the directory {target!r}: not followed (declare that directory "
+            "itself as data, or replace the link with the directory)",
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse(shown, f"is a symlink to {_kind(st)}")
+    return st
+
+
+def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
+    """Hash a declared data path (file or directory) relative to ``top``.
+
+    The declared path itself may be a symlink (the user named it); see the module
+    docstring for links and special files inside a directory.
+    """
+    from gitops_ml.core.manifest import encode
+
+    full = os.path.join(top, rel)
+    try:
+        st = os.stat(full)
+    except FileNotFoundError:
+        raise UsageError(f"{rel}: declared in gitops-ml.yaml but missing") from None
+    except OSError as exc:
+        raise UsageError(f"{rel}: cannot read: {exc.strerror}") from None
+    if stat.S_ISREG(st.st_mode):
+        return DataEntry(rel, cache.hash(full, st), st.st_size, 1, "file")
+    if not stat.S_ISDIR(st.st_mode):
+        raise _refuse(rel, f"is {_kind(st)}")
+    roots = (os.path.realpath(top), os.path.realpath(full))
+    files = _walk(full, rel, roots)
+    files.sort()
+    digest = cache.hash
+    rows = [(digest(path, fst), fst.st_size, name) for name, path, fst in files]
+    manifest = encode(rows)
+    total = sum(size for _, size, _ in rows)
+    return DataEntry(rel, hash_bytes(manifest), total, len(rows), "dir", manifest=manifest)
 
 
 def manifest_lines(manifest: bytes) -> list[tuple[str, int, str]]:
     """Parse a directory manifest into ``(hash, size, relative path)`` rows."""
-    rows = []
-    for line in manifest.decode().splitlines():
-        digest, size, rel = line.split(" ", 2)
-        rows.append((digest, int(size), rel))
-    return rows
+    from gitops_ml.core.manifest import decode
 
-
-def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
-    """Hash a declared data path (file or directory) relative to ``top``."""
-    full = top / rel
-    try:
-        st = full.stat()
-    except FileNotFoundError:
-        raise UsageError(f"{rel}: declared in gitops-ml.yaml but missing") from None
-    if not full.is_dir():
-        return DataEntry(rel, cache.hash(full, st), st.st_size, 1, "file")
-    rows = []
-    total = 0
-    for name, entry in sorted(_walk(full), key=lambda item: item[0]):
-        est = entry.stat()
-        # entry.path is str(full / name), without building a Path per file (10k files: -60 ms)
-        rows.append(f"{cache.hash(entry.path, est)} {est.st_size} {name}\n")
-        total += est.st_size
-    manifest = "".join(rows).encode()
-    return DataEntry(rel, hash_bytes(manifest), total, len(rows), "dir", manifest=manifest)
+    return decode(manifest)

@@ -24,13 +24,14 @@ class PathRefused(UsageError):
         self.why = why
 
 
-def why_refused(rel: object) -> str | None:
-    """Why ``rel`` cannot be a repository-relative path, or None when it can."""
-    if not isinstance(rel, str) or not rel.strip():
+def why_refused(rel: object, *, line_breaks: bool = False) -> str | None:
+    """Why ``rel`` cannot be a repository-relative path, or None when it can
+    (``line_breaks``: names with line breaks are fine, as in an encoded manifest)."""
+    if not isinstance(rel, str) or not rel:
         return "must be a non-empty path"
     if rel.startswith(("/", "\\")) or _DRIVE.match(rel):
         return "must be a relative path inside the repository"
-    if any(c in rel for c in "\0\n\r"):
+    if "\0" in rel or (not line_breaks and ("\n" in rel or "\r" in rel)):
         return "must not contain NUL or line breaks"
     parts = [p for p in rel.split("/") if p not in ("", ".")]
     if ".." in parts:
@@ -53,8 +54,8 @@ def normalise(rel: str, what: str = "path") -> str:
 def strict_parts(rel: str, what: str) -> list[str]:
     """The components of a path already in canonical form (as records and manifests hold
     them): anything :func:`normalise` would change or refuse is refused."""
-    why = why_refused(rel)
-    if why is None and normalise(rel) != rel:
+    why = why_refused(rel, line_breaks=True)
+    if why is None and "/".join(p for p in rel.split("/") if p not in ("", ".")) != rel:
         why = "'.' or empty components"
     if why is not None:
         raise PathRefused(what, rel, f"{why} (it must stay inside the repository)")

@@ -1,7 +1,9 @@
 """The local content-addressed store under ``.git/gitops-ml/cache``.
 
 Objects are named by their BLAKE3 hash; writes are atomic (temp file + rename) and every
-read is verified against its name before the bytes are used.
+read is verified against its name before the bytes are used. Objects are read-only and
+never more readable than the user's umask allows, nor than the file they were copied
+from (private data stays private: with ``umask 077`` an object is ``0400``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,36 @@ import shutil
 import time
 from pathlib import Path
 
+from gitops_ml.core.digests import is_hex
 from gitops_ml.core.errors import GitopsError
-from gitops_ml.core.hashing import hash_bytes
+from gitops_ml.core.hashing import DataEntry, hash_bytes, manifest_lines
+
+_UMASK: list[int] = []
+
+
+def umask() -> int:
+    """The process's umask (read once; ``os.umask`` can only be read by setting it)."""
+    if not _UMASK:
+        current = os.umask(0o022)
+        os.umask(current)
+        _UMASK.append(current)
+    return _UMASK[0]
+
+
+def object_mode(src_mode: int | None = None) -> int:
+    """The mode of a cached object: read-only, within the umask and the source's mode."""
+    mode = 0o444 & ~umask()
+    if src_mode is not None:
+        mode &= src_mode
+    return mode | 0o400
+
+
+def file_mode(existing: int | None = None) -> int:
+    """The mode of a restored file: the file's own when it existed, else what the umask
+    gives a new file."""
+    if existing is not None:
+        return existing & 0o7777
+    return 0o666 & ~umask()
 
 
 class CorruptObject(GitopsError):
@@ -29,12 +59,19 @@ class LocalStore:
         self.root = state_dir / "cache"
 
     def path(self, digest: str) -> Path:
-        if len(digest) < 8 or not all(c in "0123456789abcdef" for c in digest):
+        if not is_hex(digest):
             raise GitopsError(f"{digest!r} is not a content hash", 2)
         return self.root / digest[:2] / digest[2:]
 
     def has(self, digest: str) -> bool:
         return self.path(digest).exists()
+
+    def has_all(self, digests: list[str]) -> bool:
+        """Whether every one of ``digests`` (already validated hashes, e.g. from a verified
+        manifest) is in the cache: one ``stat`` each, no per-hash validation or Path."""
+        root = os.fspath(self.root)
+        exists = os.path.exists
+        return all(exists(f"{root}/{d[:2]}/{d[2:]}") for d in digests)
 
     def _install(self, digest: str, write: object) -> None:
         dest = self.path(digest)
@@ -45,9 +82,11 @@ class LocalStore:
         try:
             if isinstance(write, bytes):
                 tmp.write_bytes(write)
+                mode = object_mode()
             else:
                 shutil.copyfile(str(write), tmp)
-            os.chmod(tmp, 0o444)
+                mode = object_mode(os.stat(str(write)).st_mode)
+            os.chmod(tmp, mode)
             os.replace(tmp, dest)
         finally:
             tmp.unlink(missing_ok=True)
@@ -55,6 +94,17 @@ class LocalStore:
     def put_file(self, src: Path, digest: str) -> None:
         """Copy ``src`` in under ``digest`` (already computed by the caller)."""
         self._install(digest, src)
+
+    def put_entry(self, root: Path, entry: DataEntry) -> None:
+        """Put a hashed file or directory (its files, then its manifest) in the cache."""
+        full = root / entry.path
+        if entry.kind == "file":
+            self.put_file(full, entry.hash)
+            return
+        assert entry.manifest is not None
+        for digest, _, rel in manifest_lines(entry.manifest):
+            self.put_file(full / rel, digest)
+        self.put_bytes(entry.manifest)
 
     def put_bytes(self, data: bytes) -> str:
         digest = hash_bytes(data)

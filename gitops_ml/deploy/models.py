@@ -34,7 +34,7 @@ def materialize(
 ) -> list[Path]:
     """Write the run's models under ``dest`` from the content store, each verified against
     its recorded hash (pulled from the store remote when not cached). Returns their paths."""
-    from gitops_ml.data.store import restore_entries
+    from gitops_ml.data.restore import restore_entries
 
     entries = model_entries(rec)
     if not entries:

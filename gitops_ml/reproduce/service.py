@@ -104,7 +104,7 @@ def _restore_data(
     progress: bool,
     log: Log,
 ) -> None:
-    from gitops_ml.data.store import restore_entries
+    from gitops_ml.data.restore import restore_entries
 
     data = list(rec.get("data") or [])
     if data:

@@ -46,7 +46,7 @@ def target_hash(repo: gitstore.Repo, target: str) -> tuple[str, str | None]:
             rel = full.relative_to(repo.top.resolve()).as_posix()
         except ValueError:
             raise UsageError(f"{target}: outside the repository") from None
-        entry = hash_path(repo.top.resolve(), rel, HashCache(repo.state_dir / "hashcache.json"))
+        entry = hash_path(repo.top.resolve(), rel, HashCache.for_repo(repo.state_dir))
         return entry.hash, rel
     if digests.is_prefix(target.lower()):
         return target.lower(), None

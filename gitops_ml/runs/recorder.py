@@ -112,7 +112,7 @@ class ActiveRun:
         self.cwd = Path(os.getcwd())
         self.params: dict[str, Any] = {}
         self.logged = sidechannel.Logged(spec.params, spec.tags)
-        self.hash_cache = HashCache(repo.state_dir / "hashcache.json")
+        self.hash_cache = HashCache.for_repo(repo.state_dir)
         self.store = LocalStore(repo.state_dir)
         self.data: list[DataEntry] = []
         self.head: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import time
 from pathlib import Path
@@ -82,7 +82,7 @@ def test_second_status_reads_nothing_again(tmp_path: Path) -> None:
     _age(repo / "images")
     _age(repo, 60)
     before = status_rows(repo)["images"]["hash"]
-    cache = json.loads((repo / ".git" / "gitops-ml" / "hashcache.json").read_text())
+    cache = marshal.loads((repo / ".git" / "gitops-ml" / "hashcache.bin").read_bytes())
     assert len(cache) == len(DATA)  # every data file's hash is kept by stat
 
     # an in-place rewrite that puts the old mtime back is still noticed (ctime changed)
@@ -91,7 +91,7 @@ def test_second_status_reads_nothing_again(tmp_path: Path) -> None:
     target.write_text("wolf\n")  # same size as "woof\n"
     os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert status_rows(repo)["images"]["hash"] != before
-    cache2 = json.loads((repo / ".git" / "gitops-ml" / "hashcache.json").read_text())
+    cache2 = marshal.loads((repo / ".git" / "gitops-ml" / "hashcache.bin").read_bytes())
     assert cache2[str(target)][3] != cache[str(target)][3]
 
 
@@ -105,7 +105,7 @@ def test_stat_cache_spares_the_second_hash(tmp_path: Path, monkeypatch: pytest.M
         write(root / "small" / f"{i // 100}" / f"{i}.txt", f"row {i}\n" * 20)
     (root / "large.bin").write_bytes(os.urandom(4 * 1024 * 1024))
     _age(root)
-    cache_file = tmp_path / "hashcache.json"
+    cache_file = tmp_path / "hashcache.bin"
     real = hashing.hash_file
     read: list[str] = []
 

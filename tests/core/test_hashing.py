@@ -6,7 +6,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 from blake3 import blake3
 
 from gitops_ml.core.hashing import HashCache, hash_file, hash_path, manifest_lines
@@ -48,11 +47,40 @@ def test_stat_cache_rehashes_changed_files(tmp_path: Path) -> None:
     assert hash_path(tmp_path, "f", HashCache(cache_path)).hash == blake3(b"six").hexdigest()
 
 
-def test_a_data_file_name_with_a_line_break_is_refused(tmp_path: Path) -> None:
-    from gitops_ml.core.errors import UsageError
+NAMES = [
+    "form\ffeed.csv",
+    "nel\u0085.csv",
+    "ls\u2028.csv",
+    "gs\x1d.csv",
+    "line\nbreak.csv",
+    "cr\r.csv",
+    "back\\slash.csv",
+    "latin1-\udce9.csv",
+    "plain.csv",
+]
 
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "ok.csv").write_text("a\n")
-    (tmp_path / "data" / "bad\nname.csv").write_text("b\n")
-    with pytest.raises(UsageError, match="line breaks"):
-        hash_path(tmp_path, "data", HashCache(None))
+
+def test_any_file_name_round_trips_through_the_manifest(tmp_path: Path) -> None:
+    from gitops_ml.core import manifest
+
+    root = tmp_path / "data"
+    root.mkdir()
+    for i, name in enumerate(NAMES):
+        (root / name).write_bytes(f"{i}".encode())
+    entry = hash_path(tmp_path, "data", HashCache(None))
+    assert entry.manifest is not None
+    rows = manifest_lines(entry.manifest)
+    assert sorted(r[2] for r in rows) == sorted(NAMES)
+    assert all(blake3(f"{NAMES.index(n)}".encode()).hexdigest() == d for d, _, n in rows)
+    assert entry.manifest.startswith(manifest.HEADER_2 + b"\n")  # a name holds a line break
+    # without line breaks in names, the format (and so every old hash) is unchanged
+    plain = [(d, s, n) for d, s, n in rows if "\n" not in n and "\r" not in n]
+    text = manifest.encode(plain)
+    assert not text.startswith(manifest.HEADER_2)
+    assert manifest.decode(text) == plain
+
+
+def test_old_manifests_still_read() -> None:
+    digest = "a" * 64
+    old = f"{digest} 3 images/cat.txt\n{digest} 1 sub/a b.txt\n".encode()
+    assert manifest_lines(old) == [(digest, 3, "images/cat.txt"), (digest, 1, "sub/a b.txt")]
