@@ -158,7 +158,7 @@ def _status(ctx: Ctx, w: object, top: Path, env: dict[str, str]) -> list[Row]:
 
     assert isinstance(w, Worker)
     gm = ctx.gm_script()
-    cache = top / ".git" / "gitops-ml" / "hashcache.json"
+    cache = top / ".git" / "gitops-ml" / "hashcache.bin"
     has_cmd = (
         subprocess.run(
             [gm, "data", "status", "--help"],
@@ -193,7 +193,7 @@ def _status(ctx: Ctx, w: object, top: Path, env: dict[str, str]) -> list[Row]:
         )
     # the same in-process: a fresh vs a warm HashCache over the folder
     cold_s, warm_s = Stats(), Stats()
-    path = str(top / ".git" / "bench-hashcache.json")
+    path = str(top / ".git" / "bench-hashcache.bin")
     for _ in range(ctx.sizes.hash_reps):
         Path(path).unlink(missing_ok=True)
         cold_s.wall.append(w.call("hash_path", top=str(top), rel="data", cache=path)["s"])
