@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,10 @@ def trace(repo: gitstore.Repo, target: str, *, runs_using: bool = False) -> Trac
     runs = index.load(repo).runs()
     for r in runs:
         r["status"] = runstatus.status(r)
-    found = consumers(runs, digest) if runs_using else producers(runs, digest)
+    if runs_using:
+        found = consumers(runs, digest, local_manifests(repo.state_dir))
+    else:
+        found = producers(runs, digest)
     return Trace(digest, rel, found)
 
 
@@ -66,9 +70,51 @@ def producers(runs: list[dict[str, Any]], digest: str) -> list[dict[str, Any]]:
     ]
 
 
-def consumers(runs: list[dict[str, Any]], digest: str) -> list[dict[str, Any]]:
-    """Runs whose declared data had this hash (or contained a file with it, via manifests)."""
-    return [r for r in runs if _matches(r.get("data"), digest)]
+def consumers(
+    runs: list[dict[str, Any]],
+    digest: str,
+    files_of: Callable[[str], set[str] | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Runs whose declared data had this hash, or held a file with it inside a recorded
+    directory (``files_of(manifest hash)``: the file hashes of that directory, None when
+    its manifest is not at hand)."""
+    found = []
+    for r in runs:
+        if _matches(r.get("data"), digest):
+            found.append(r)
+            continue
+        if files_of is None:
+            continue
+        for item in r.get("data") or []:
+            if item.get("kind") != "dir":
+                continue
+            files = files_of(str(item.get("hash")))
+            if files and any(f.startswith(digest) for f in files):
+                found.append(r)
+                break
+    return found
+
+
+def local_manifests(state_dir: Path) -> Callable[[str], set[str] | None]:
+    """``files_of`` for :func:`consumers` from the local cache (each manifest read once,
+    verified; a missing or corrupt one counts as unknown)."""
+    from gitops_ml.core.errors import GitopsError
+    from gitops_ml.core.hashing import manifest_lines
+    from gitops_ml.data.cache import LocalStore
+
+    local = LocalStore(state_dir)
+    seen: dict[str, set[str] | None] = {}
+
+    def files_of(manifest: str) -> set[str] | None:
+        if manifest not in seen:
+            try:
+                rows = manifest_lines(local.read_bytes(manifest))
+                seen[manifest] = {d for d, _, _ in rows}
+            except (GitopsError, ValueError):
+                seen[manifest] = None
+        return seen[manifest]
+
+    return files_of
 
 
 def provenance(rec: dict[str, Any]) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import blake3
 
 from tests.conftest import cli, cli_json, run_ids, write
+from tests.data_helpers import make_data_project, record_run
 from tests.lineage_helpers import fit, fit_project
 
 
@@ -46,3 +48,23 @@ def test_lineage_of_a_model_and_of_data(tmp_path: Path) -> None:
     assert [d["path"] for d in prov["data"]] == ["data.csv"]
     assert len(prov["snapshot"]) == 40 and prov["deploys"] == prov["verifications"] == []
     assert json.loads(json.dumps(got)) == got  # plain JSON values only
+
+
+def test_runs_using_a_file_inside_a_directory_and_a_deployed_copy(tmp_path: Path) -> None:
+    repo = make_data_project(tmp_path / "p", None)
+    run = record_run(repo)
+    used = cli_json(repo, "lineage", "--runs-using", "images/nested/zero.bin")
+    assert [r["run"] for r in used["runs"]] == [run]
+    proc = cli(repo, "lineage", "--runs-using", "images/dog.txt")
+    assert proc.returncode == 0 and "1 run(s) used images/dog.txt" in proc.stdout
+    write(repo / "images" / "dog.txt", "a different dog\n")
+    assert cli_json(repo, "lineage", "--runs-using", "images/dog.txt")["runs"] == []
+    # a deployed copy of the model, outside the repository: hashed, and traced to its run
+    deployed = tmp_path / "srv" / "model.bin"
+    deployed.parent.mkdir()
+    shutil.copyfile(repo / "model.bin", deployed)
+    got = cli_json(repo, "lineage", str(deployed))
+    assert [p["run"] for p in got["produced_by"]] == [run] and got["path"] is None
+    deployed.write_bytes(b"tampered")
+    proc = cli(repo, "lineage", str(deployed))
+    assert proc.returncode == 1 and "no recorded run produced this content" in proc.stderr
