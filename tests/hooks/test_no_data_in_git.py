@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -83,3 +84,41 @@ def test_10k_names_accepted(big_repo: Path) -> None:
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr
     proc = run_hook(["gitops-ml-no-data-in-git"], big_repo)
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr
+
+
+def test_tracked_files_in_a_data_dir_stay_code(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "p", config="params: params.json\ndata: data\n")
+    write(repo / "data" / ".gitignore", "/*.csv\n")
+    write(repo / "data" / "README.md", "how the data is made\n")
+    git(repo, "add", "-f", "data/README.md")
+    git(repo, "commit", "-qm", "data readme, before data was declared")  # tracked in HEAD
+    assert cli(repo, "init", "--hooks").returncode == 0
+    write(repo / "data" / "README.md", "how the data is made, v2\n")
+    git(repo, "add", "data/.gitignore", "data/README.md")
+    proc = subprocess.run(["git", "commit", "-m", "x"], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write(repo / "data" / "train.csv", "a,b\n")
+    git(repo, "add", "-f", "data/train.csv")
+    assert check(repo).returncode == 1
+
+
+def test_following_the_advice_stores_the_refused_file(tmp_path: Path) -> None:
+    repo = make_project(
+        tmp_path / "p", config="params: params.json\ndata: data/\nstore: ../store\n"
+    )
+    write(repo / "data" / "train.csv", "a,b\n1,2\n")
+    git(repo, "add", "-f", "data/train.csv")
+    proc = check(repo)
+    assert proc.returncode == 1
+    # the advice, word for word: unstage it, then 'gitops-ml data push'
+    assert "git rm --cached data/train.csv" in proc.stdout and "gitops-ml data push" in proc.stdout
+    git(repo, "rm", "-q", "--cached", "data/train.csv")
+    push = cli(repo, "data", "push")
+    assert push.returncode == 0, push.stderr
+    from blake3 import blake3
+
+    digest = blake3(b"a,b\n1,2\n").hexdigest()
+    assert (tmp_path / "store" / digest[:2] / digest[2:]).read_bytes() == b"a,b\n1,2\n"
+    rows = {r["path"]: r for r in json.loads(cli(repo, "data", "status", "--json").stdout)}
+    assert rows["data"]["state"] == "new" and rows["data"]["pushed"] is True
+    assert check(repo).returncode == 0
