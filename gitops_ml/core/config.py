@@ -223,6 +223,36 @@ def _path_problems(data: dict[str, Any], root: Any) -> list[Problem]:
     return problems
 
 
+def _section_problems(data: dict[str, Any], root: Any) -> list[Problem]:
+    """Sections whose grammar lives in their own module (one place each): tolerances
+    (:mod:`gitops_ml.core.tolerance`) and deploy (:mod:`gitops_ml.core.deployconfig`)."""
+    problems = []
+    tols = data.get("tolerances")
+    if isinstance(tols, dict):
+        from gitops_ml.core import tolerance
+
+        for metric, spec in tols.items():
+            if isinstance(spec, str) and not tolerance.is_valid(spec):
+                node = _node_at(root, ["tolerances", metric])
+                problems.append(
+                    Problem(
+                        _line(node),
+                        f"'tolerances.{metric}': must be {tolerance.GRAMMAR}, not {spec!r}",
+                    )
+                )
+    deploy = data.get("deploy")
+    if isinstance(deploy, dict):
+        from gitops_ml.core import deployconfig
+
+        for message in deployconfig.problems(deploy):
+            env = next(
+                (e for e in deploy if message.startswith((f"deploy.{e}.", f"deploy.{e}:"))), None
+            )
+            node = _node_at(root, ["deploy"] if env is None else ["deploy", env], key=True)
+            problems.append(Problem(_line(node), message))
+    return problems
+
+
 def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
     """Parse and check config text; returns the mapping and every problem found."""
     from gitops_ml.core import safeyaml
@@ -239,6 +269,8 @@ def validate_text(text: str) -> tuple[dict[str, Any], list[Problem]]:
         return {}, problems
     seen = {p.line for p in problems}
     problems += [p for p in _path_problems(data, root) if p.line not in seen]
+    if not problems:
+        problems += _section_problems(data, root)
     problems.sort(key=lambda p: p.line)
     return data, problems
 

@@ -216,3 +216,26 @@ def test_p_values_dates_stay_text_and_non_finite_refused(tmp_path: Path) -> None
         proc = cli(repo, "run", "-p", f"lr={value}", "--", "true")
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert (repo / "params.yaml").read_text() == "d: x\nlr: 0.1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("tolerances:\n  acc: rel:0.01,abs:1e-9\n  loss: exact\n", 0, ""),
+        ("tolerances:\n  acc: 5%\n", 2, "'tolerances.acc': must be abs:X or rel:Y"),
+        ("deploy:\n  prod:\n    target: command\n    command: ./ship.sh\n", 0, ""),
+        ("deploy:\n  prod:\n    target: rocket\n", 2, "deploy.prod.target: must be one of"),
+        ("deploy:\n  prod: 3\n", 2, "'deploy.prod': must be a mapping of settings"),
+    ],
+)
+def test_sections_checked_by_their_own_module(
+    tmp_path: Path, text: str, line: int, words: str
+) -> None:
+    repo = make_project(tmp_path / "p")
+    (repo / "gitops-ml.yaml").write_text("params: params.json\n" + text)
+    proc = cli(repo, "status")
+    if not words:
+        assert proc.returncode == 0, proc.stderr
+        return
+    assert proc.returncode == 2 and f"gitops-ml.yaml:{line + 1}: " in proc.stderr, proc.stderr
+    assert words in proc.stderr and proc.stderr.count("\n") == 1

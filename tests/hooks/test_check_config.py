@@ -30,7 +30,7 @@ def test_config_problems_with_line_numbers(project: Path) -> None:
     proc = check(project, "gitops-ml.yaml")
     assert proc.returncode == 1
     assert "gitops-ml.yaml:3: unknown key 'primray'" in proc.stdout
-    assert "gitops-ml.yaml:5: 'tolerances.accuracy': must be abs:X or rel:Y, not 0.1" in proc.stdout
+    assert "gitops-ml.yaml:5: 'tolerances.accuracy': must be abs:X or rel:Y" in proc.stdout
     write(project / "gitops-ml.yaml", "params: [params.json\n")
     proc = check(project)
     assert proc.returncode == 1
