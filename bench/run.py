@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cases_ci
+import cases_datastatus
 import cases_hash
 import cases_hooks
 import cases_list
@@ -39,6 +40,7 @@ CASES: dict[str, tuple[str, Callable[[Ctx], list[Row]]]] = {
     "hash": ("5", cases_hash.fig5_hash),
     "reproduce": ("7", cases_reproduce.fig7_reproduce),
     "ci": ("8", cases_ci.fig8_ci),
+    "datastatus": ("9", cases_datastatus.fig9_data_status),
 }
 
 

@@ -18,6 +18,7 @@ import marshal
 import os
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gitops_ml.core.errors import UsageError
@@ -52,9 +53,13 @@ def hash_file(path: str | os.PathLike[str], size: int | None = None) -> str:
 
 
 class DataEntry:
-    """What a run records about one declared data path or output."""
+    """What a run records about one declared data path or output.
 
-    __slots__ = ("files", "hash", "kind", "manifest", "path", "size")
+    A directory's ``manifest`` may be computed only when first read (``load``): a
+    directory found unchanged by its stat fingerprint does not build it.
+    """
+
+    __slots__ = ("_load", "_manifest", "files", "hash", "kind", "path", "size")
 
     def __init__(
         self,
@@ -65,13 +70,21 @@ class DataEntry:
         kind: str,
         *,
         manifest: bytes | None = None,
+        load: Callable[[], bytes] | None = None,
     ) -> None:
         self.path = path
         self.hash = hash
         self.size = size
         self.files = files
         self.kind = kind  # "file" or "dir"
-        self.manifest = manifest
+        self._manifest = manifest
+        self._load = load
+
+    @property
+    def manifest(self) -> bytes | None:
+        if self._manifest is None and self._load is not None:
+            self._manifest = self._load()
+        return self._manifest
 
     def record(self) -> dict[str, Any]:
         return {
@@ -100,17 +113,48 @@ class HashCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._entries: dict[str, tuple[int, int, int, str, int]] = {}
+        self._loaded: dict[str, tuple[int, int, int, str, int]] | None = None
         self._dirty = False
         self._used: set[str] = set()
-        if path is not None:
-            try:
-                with open(path, "rb") as fh:
-                    loaded = marshal.load(fh)
-                if isinstance(loaded, dict):
-                    self._entries = loaded
-            except (OSError, ValueError, EOFError, TypeError):
-                self._entries = {}
+        # Per directory: the fingerprint of every file's (name, stat) -> its entry, in a
+        # small file of its own, so an unchanged directory does not load the file cache.
+        self._dirs_path = path.with_name(path.stem + "-dirs.bin") if path is not None else None
+        self._dirs: dict[str, tuple[str, str, int, int]] | None = None
+        self._dirs_dirty = False
+
+    @staticmethod
+    def _read(path: Path | None) -> dict[Any, Any]:
+        if path is None:
+            return {}
+        try:
+            with open(path, "rb") as fh:
+                loaded = marshal.load(fh)
+        except (OSError, ValueError, EOFError, TypeError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    @property
+    def _entries(self) -> dict[str, tuple[int, int, int, str, int]]:
+        if self._loaded is None:
+            self._loaded = self._read(self.path)
+        return self._loaded
+
+    def dir_hit(self, full: str, fingerprint: str) -> tuple[str, int, int] | None:
+        """``(manifest hash, size, files)`` of a directory whose files' names and stats
+        fingerprint as they did when it was last hashed, else None."""
+        if self._dirs is None:
+            self._dirs = self._read(self._dirs_path)
+        hit = self._dirs.get(full)
+        if hit is None or hit[0] != fingerprint:
+            return None
+        return hit[1], hit[2], hit[3]
+
+    def put_dir(self, full: str, fingerprint: str, entry: DataEntry) -> None:
+        """Remember a directory's entry under its fingerprint (only when no file is racy)."""
+        if self._dirs is None:
+            self._dirs = self._read(self._dirs_path)
+        self._dirs[full] = (fingerprint, entry.hash, entry.size, entry.files)
+        self._dirs_dirty = True
 
     @classmethod
     def for_repo(cls, state_dir: Path) -> HashCache:
@@ -148,21 +192,31 @@ class HashCache:
 
     def save(self) -> None:
         """Write the cache (only when it changed), dropping entries of vanished files."""
+        if self._dirs_dirty and self._dirs_path is not None and self._dirs is not None:
+            dirs = {k: v for k, v in self._dirs.items() if os.path.isdir(k)}
+            if _write(self._dirs_path, dirs):
+                self._dirs_dirty = False
         if self.path is None or not self._dirty:
             return
         for key in [k for k in self._entries if k not in self._used]:
             if not os.path.lexists(key):
                 del self._entries[key]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                marshal.dump(self._entries, fh)
-            os.replace(tmp, self.path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
-            return
-        self._dirty = False
+        if _write(self.path, self._entries):
+            self._dirty = False
+
+
+def _write(path: Path, value: dict[Any, Any]) -> bool:
+    """Replace ``path`` with ``value`` marshalled (derived state: no fsync)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            marshal.dump(value, fh)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _refuse(where: str, why: str) -> UsageError:
@@ -257,11 +311,24 @@ def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
     roots = (os.path.realpath(top), os.path.realpath(full))
     files = _walk(full, rel, roots)
     files.sort()
-    digest = cache.hash
-    rows = [(digest(path, fst), fst.st_size, name) for name, path, fst in files]
-    manifest = encode(rows)
-    total = sum(size for _, size, _ in rows)
-    return DataEntry(rel, hash_bytes(manifest), total, len(rows), "dir", manifest=manifest)
+    stamps = [(n, s.st_size, s.st_mtime_ns, s.st_ino, s.st_ctime_ns) for n, _, s in files]
+    fingerprint = hash_bytes(marshal.dumps(stamps))
+
+    def manifest() -> bytes:
+        digest = cache.hash
+        return encode([(digest(path, fst), fst.st_size, name) for name, path, fst in files])
+
+    hit = cache.dir_hit(full, fingerprint)
+    if hit is not None:
+        return DataEntry(rel, hit[0], hit[1], hit[2], "dir", load=manifest)
+    data = manifest()
+    total = sum(s[1] for s in stamps)
+    entry = DataEntry(rel, hash_bytes(data), total, len(files), "dir", manifest=data)
+    newest = max((max(s[2], s[4]) for s in stamps), default=0)
+    fine = any(s[2] % 1_000_000_000 for s in stamps)
+    if time.time() - newest / 1e9 > (_RACY_FINE_SECONDS if fine else _RACY_SECONDS):
+        cache.put_dir(full, fingerprint, entry)
+    return entry
 
 
 def manifest_lines(manifest: bytes) -> list[tuple[str, int, str]]:

@@ -66,6 +66,26 @@ class LocalStore:
     def has(self, digest: str) -> bool:
         return self.path(digest).exists()
 
+    def _mark(self, manifest: str) -> Path:
+        return self.root / "complete" / manifest
+
+    def is_complete(self, manifest: str) -> bool:
+        """Whether a directory (by its manifest hash) was seen with every object cached.
+
+        Objects are never removed from the cache except a corrupt one, whose quarantine
+        clears every mark; deleting the cache deletes the marks with it.
+        """
+        return os.path.exists(f"{self.root}/complete/{manifest}")
+
+    def mark_complete(self, manifest: str) -> None:
+        """Remember that a directory's manifest and all of its files are cached."""
+        mark = self._mark(manifest)
+        try:
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
+        except OSError:
+            pass
+
     def has_all(self, digests: list[str]) -> bool:
         """Whether every one of ``digests`` (already validated hashes, e.g. from a verified
         manifest) is in the cache: one ``stat`` each, no per-hash validation or Path."""
@@ -105,6 +125,7 @@ class LocalStore:
         for digest, _, rel in manifest_lines(entry.manifest):
             self.put_file(full / rel, digest)
         self.put_bytes(entry.manifest)
+        self.mark_complete(entry.hash)
 
     def put_bytes(self, data: bytes) -> str:
         digest = hash_bytes(data)
@@ -118,6 +139,7 @@ class LocalStore:
         """Move a corrupt object out of the cache (to ``.git/gitops-ml/corrupt/``, kept for
         inspection), so the next pull fetches a good copy instead of failing on it again."""
         src = self.path(digest)
+        shutil.rmtree(self.root / "complete", ignore_errors=True)
         dest = self.root.parent / "corrupt" / f"{digest}.{int(time.time())}"
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gitops_ml.core.digests import is_blake3
@@ -92,6 +90,8 @@ class Objects:
         assert self.remote is not None
         sizes = sizes or {}
         total = sum(sizes.get(d, 0) for d in need)
+        from concurrent.futures import ThreadPoolExecutor  # ~10 ms: only when used
+
         from gitops_ml.ui.progress import Transfer
 
         with (
@@ -114,6 +114,8 @@ class Objects:
         assert self.remote is not None
         dest = self.local.path(digest)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        import threading
+
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.download")
         try:
             if not self.remote.download(digest, tmp, bar):

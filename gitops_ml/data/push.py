@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +92,8 @@ def push(
     sizes = {d: objects.local.path(d).stat().st_size for d in todo}
     total = sum(sizes.values())
     waves = [[d for d in todo if d not in manifests], [d for d in todo if d in manifests]]
+    from concurrent.futures import ThreadPoolExecutor  # ~10 ms: only when used
+
     from gitops_ml.ui.progress import Transfer
 
     corrupt: list[CorruptData] = []

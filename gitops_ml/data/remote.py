@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gitops_ml.core.digests import is_blake3
@@ -79,6 +77,8 @@ class RemoteStore:
 
         if not self.atomic_put:  # a filesystem: a stat is cheap
             return {d for d in wanted if probe(d)}
+        from concurrent.futures import ThreadPoolExecutor  # ~10 ms: only when used
+
         with ThreadPoolExecutor(WORKERS) as pool:
             return {d for d in pool.map(probe, sorted(wanted)) if d}
 
@@ -123,7 +123,7 @@ class RemoteStore:
             else:
                 parent = key.rsplit("/", 1)[0]
                 self.fs.makedirs(parent, exist_ok=True)
-                tmp = f"{parent}/.{digest[2:]}.{uuid.uuid4().hex}.tmp"
+                tmp = f"{parent}/.{digest[2:]}.{os.urandom(16).hex()}.tmp"
                 try:
                     self.fs.put_file(str(src), tmp, callback=callback)
                     self.fs.mv(tmp, key)

@@ -17,7 +17,6 @@ from gitops_ml.core.digests import is_blake3
 from gitops_ml.core.errors import GitopsError
 from gitops_ml.core.hashing import DataEntry, HashCache, hash_path, manifest_lines
 from gitops_ml.data.cache import LocalStore
-from gitops_ml.data.objects import Objects, entry_objects
 from gitops_ml.data.remote import remote_store
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -38,6 +37,17 @@ def changes(old: bytes, new: bytes | None) -> dict[str, list[str]]:
         "removed": sorted(set(before) - set(after)),
         "modified": sorted(r for r in set(before) & set(after) if before[r] != after[r]),
     }
+
+
+def _cached(local: LocalStore, entry: DataEntry, wanted: dict[str, str]) -> bool:
+    """Whether every object of an entry is in the local cache (one stat for a directory
+    already seen complete)."""
+    if entry.kind == "dir" and local.is_complete(entry.hash):
+        return True
+    complete = local.has_all(list(wanted))
+    if complete and entry.kind == "dir":
+        local.mark_complete(entry.hash)
+    return complete
 
 
 def _current_objects(entry: DataEntry) -> dict[str, str]:
@@ -62,7 +72,6 @@ def collect(
     cache = HashCache.for_repo(repo.state_dir)
     remote = remote_store(cfg, repo.top)
     local = LocalStore(repo.state_dir)
-    objects = Objects(repo, local, remote)
     rows: list[dict[str, Any]] = []
     need: dict[str, set[str]] = {}
     for rel in cfg.data:
@@ -76,7 +85,7 @@ def collect(
             if current is not None:
                 wanted = _current_objects(current)
                 need[rel] = set(wanted)
-                row["cached"] = local.has_all(list(wanted))
+                row["cached"] = _cached(local, current, wanted)
             rows.append(row)
             continue
         run_id, entry = found
@@ -87,15 +96,22 @@ def collect(
             row["state"] = "unchanged" if current.hash == entry.get("hash") else "changed"
         if row["state"] == "unchanged" and current is not None and is_blake3(current.hash):
             # the recorded manifest is the one just computed: no need to read it back
+            if remote is None and current.kind == "dir" and local.is_complete(current.hash):
+                row["cached"] = True
+                rows.append(row)
+                continue
             wanted = _current_objects(current)
+            row["cached"] = _cached(local, current, wanted)
         else:
+            from gitops_ml.data.objects import Objects, entry_objects
+
             try:
-                wanted, _ = entry_objects(objects, [entry])
+                wanted, _ = entry_objects(Objects(repo, local, remote), [entry])
             except GitopsError as exc:
                 row["problem"] = str(exc)
                 wanted = {}
+            row["cached"] = bool(wanted) and local.has_all(list(wanted))
         need[rel] = set(wanted)
-        row["cached"] = bool(wanted) and local.has_all(list(wanted))
         changed_dir = row["state"] == "changed" and entry.get("kind") == "dir"
         if changed_dir and current is not None and current.manifest and not row.get("problem"):
             digest = str(entry["hash"])

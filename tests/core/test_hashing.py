@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from blake3 import blake3
 
 from gitops_ml.core.hashing import HashCache, hash_file, hash_path, manifest_lines
@@ -84,3 +85,32 @@ def test_old_manifests_still_read() -> None:
     digest = "a" * 64
     old = f"{digest} 3 images/cat.txt\n{digest} 1 sub/a b.txt\n".encode()
     assert manifest_lines(old) == [(digest, 3, "images/cat.txt"), (digest, 1, "sub/a b.txt")]
+
+
+def test_unchanged_directory_is_known_by_its_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_ml.core import hashing
+
+    root = tmp_path / "d"
+    for i in range(30):
+        (root / f"s{i % 3}").mkdir(parents=True, exist_ok=True)
+        (root / f"s{i % 3}" / f"f{i}.txt").write_text(f"{i}\n")
+    old = time.time() - 60
+    for p in root.rglob("*"):
+        os.utime(p, (old, old))
+    cache_path = tmp_path / "hc.bin"
+    cache = HashCache(cache_path)
+    first = hash_path(tmp_path, "d", cache)
+    cache.save()
+    read: list[str] = []
+    real = hashing.hash_file
+    monkeypatch.setattr(hashing, "hash_file", lambda p, *a: read.append(str(p)) or real(p, *a))
+    again = hash_path(tmp_path, "d", HashCache(cache_path))
+    assert (again.hash, again.size, again.files) == (first.hash, first.size, first.files)
+    assert again.manifest == first.manifest and read == []  # built lazily, from the stat cache
+    # a rename keeps every stat but changes the names: no longer a hit
+    os.rename(root / "s0" / "f0.txt", root / "s0" / "g0.txt")
+    moved = hash_path(tmp_path, "d", HashCache(cache_path))
+    assert moved.hash != first.hash
+    assert "g0.txt" in (moved.manifest or b"").decode()

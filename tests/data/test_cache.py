@@ -39,3 +39,20 @@ def test_put_read_and_corruption(tmp_path: Path) -> None:
         store.read_bytes(digest)
     with pytest.raises(GitopsError):
         store.path("../../etc")
+
+
+def test_complete_marks_are_cleared_by_a_quarantine(tmp_path: Path) -> None:
+    from gitops_ml.core.hashing import HashCache, hash_path
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a").write_bytes(b"a")
+    (tmp_path / "d" / "b").write_bytes(b"b")
+    store = LocalStore(tmp_path / "state")
+    entry = hash_path(tmp_path, "d", HashCache(None))
+    assert not store.is_complete(entry.hash)
+    store.put_entry(tmp_path, entry)
+    assert store.is_complete(entry.hash)
+    store.quarantine(hash_bytes(b"a"))
+    assert not store.is_complete(entry.hash)
+    assert not store.has_all([hash_bytes(b"a"), hash_bytes(b"b")])
+    assert store.has_all([hash_bytes(b"b")])
