@@ -14,6 +14,7 @@ user declaring it.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import stat
@@ -203,6 +204,8 @@ class HashCache:
                 del self._entries[key]
         if _write(self.path, self._entries):
             self._dirty = False
+            with contextlib.suppress(OSError):  # the JSON cache of gitops-ml 0.1
+                os.unlink(self.path.with_name("hashcache.json"))
 
 
 def _write(path: Path, value: dict[Any, Any]) -> bool:
