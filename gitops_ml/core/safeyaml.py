@@ -87,10 +87,10 @@ def check(root: Any, shown: str, *, finite: bool = True) -> None:
 
     sizes: dict[int, int] = {}
     active: set[int] = set()
-    # (node, depth, children pushed?)
-    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    # (node, depth, children pushed?, the keys leading to it)
+    stack: list[tuple[Any, int, bool, str]] = [(root, 1, False, "")]
     while stack:
-        node, depth, expanded = stack.pop()
+        node, depth, expanded, where = stack.pop()
         key = id(node)
         if expanded:
             active.discard(key)
@@ -119,7 +119,7 @@ def check(root: Any, shown: str, *, finite: bool = True) -> None:
         if node.tag not in _ALLOWED:
             raise _bad_tag(node, shown)
         active.add(key)
-        stack.append((node, depth, True))
+        stack.append((node, depth, True, where))
         if isinstance(node, yaml.MappingNode):
             seen: set[tuple[str, str]] = set()
             for knode, vnode in node.value:
@@ -130,12 +130,14 @@ def check(root: Any, shown: str, *, finite: bool = True) -> None:
                 if knode.tag != f"{_T}merge":
                     ident = (knode.tag, str(knode.value))
                     if ident in seen:
-                        raise YamlProblem(shown, _line(knode), f"duplicate key {knode.value!r}")
+                        raise YamlProblem(
+                            shown, _line(knode), f"duplicate key '{where}{knode.value}'"
+                        )
                     seen.add(ident)
-                stack.append((knode, depth + 1, False))
-                stack.append((vnode, depth + 1, False))
+                stack.append((knode, depth + 1, False, where))
+                stack.append((vnode, depth + 1, False, f"{where}{knode.value}."))
         else:
-            stack.extend((child, depth + 1, False) for child in node.value)
+            stack.extend((child, depth + 1, False, where) for child in node.value)
 
 
 def _problem(exc: Exception, shown: str) -> YamlProblem:
