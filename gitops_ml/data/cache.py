@@ -67,15 +67,20 @@ class LocalStore:
         return self.path(digest).exists()
 
     def _mark(self, manifest: str) -> Path:
-        return self.root / "complete" / manifest
+        return self.root.parent / "complete" / manifest
 
     def is_complete(self, manifest: str) -> bool:
-        """Whether a directory (by its manifest hash) was seen with every object cached.
+        """Whether a directory (by its manifest hash) was seen with every object cached
+        and its manifest is still there.
 
-        Objects are never removed from the cache except a corrupt one, whose quarantine
-        clears every mark; deleting the cache deletes the marks with it.
+        Marks live beside the cache (``.git/gitops-ml/complete/``: the cache keeps the
+        store's layout). Objects are never removed from the cache except a corrupt one,
+        whose quarantine clears every mark; a deleted cache takes the manifests with it.
         """
-        return os.path.exists(f"{self.root}/complete/{manifest}")
+        root = os.fspath(self.root)
+        return os.path.exists(f"{root}/../complete/{manifest}") and os.path.exists(
+            f"{root}/{manifest[:2]}/{manifest[2:]}"
+        )
 
     def mark_complete(self, manifest: str) -> None:
         """Remember that a directory's manifest and all of its files are cached."""
@@ -139,7 +144,7 @@ class LocalStore:
         """Move a corrupt object out of the cache (to ``.git/gitops-ml/corrupt/``, kept for
         inspection), so the next pull fetches a good copy instead of failing on it again."""
         src = self.path(digest)
-        shutil.rmtree(self.root / "complete", ignore_errors=True)
+        shutil.rmtree(self.root.parent / "complete", ignore_errors=True)
         dest = self.root.parent / "corrupt" / f"{digest}.{int(time.time())}"
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -56,3 +56,19 @@ def test_complete_marks_are_cleared_by_a_quarantine(tmp_path: Path) -> None:
     assert not store.is_complete(entry.hash)
     assert not store.has_all([hash_bytes(b"a"), hash_bytes(b"b")])
     assert store.has_all([hash_bytes(b"b")])
+
+
+def test_a_deleted_cache_is_not_complete(tmp_path: Path) -> None:
+    import shutil
+
+    from gitops_ml.core.hashing import HashCache, hash_path
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a").write_bytes(b"a")
+    store = LocalStore(tmp_path / "state")
+    entry = hash_path(tmp_path, "d", HashCache(None))
+    store.put_entry(tmp_path, entry)
+    assert store.is_complete(entry.hash)
+    assert not (store.root / "complete").exists()  # the cache keeps the store's layout
+    shutil.rmtree(store.root)
+    assert not store.is_complete(entry.hash)
