@@ -24,23 +24,32 @@ class PathRefused(UsageError):
         self.why = why
 
 
-def why_refused(rel: object, *, line_breaks: bool = False) -> str | None:
-    """Why ``rel`` cannot be a repository-relative path, or None when it can
-    (``line_breaks``: names with line breaks are fine, as in an encoded manifest)."""
-    if not isinstance(rel, str) or not rel:
+def _why_text(rel: str, line_breaks: bool) -> str | None:
+    """What is wrong with the text of a path, before looking at its components."""
+    if not rel:
         return "must be a non-empty path"
     if rel.startswith(("/", "\\")) or _DRIVE.match(rel):
         return "must be a relative path inside the repository"
     if "\0" in rel or (not line_breaks and ("\n" in rel or "\r" in rel)):
         return "must not contain NUL or line breaks"
-    parts = [p for p in rel.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        return "must not leave the repository ('..')"
-    if not parts:
-        return "must name something inside the repository, not its root"
-    if any(p.lower() == ".git" for p in parts):
-        return "must not be inside .git"
     return None
+
+
+def why_refused(rel: object, *, line_breaks: bool = False) -> str | None:
+    """Why ``rel`` cannot be a repository-relative path, or None when it can
+    (``line_breaks``: names with line breaks are fine, as in an encoded manifest)."""
+    if not isinstance(rel, str):
+        return "must be a non-empty path"
+    why = _why_text(rel, line_breaks)
+    if why is None:
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        if ".." in parts:
+            why = "must not leave the repository ('..')"
+        elif not parts:
+            why = "must name something inside the repository, not its root"
+        elif any(p.lower() == ".git" for p in parts):
+            why = "must not be inside .git"
+    return why
 
 
 def normalise(rel: str, what: str = "path") -> str:

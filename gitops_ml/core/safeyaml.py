@@ -78,66 +78,88 @@ def _check_scalar(node: Any, shown: str, finite: bool) -> None:
             raise YamlProblem(shown, _line(node), f"{node.value} is not a finite number")
 
 
+class _Walk:
+    """One iterative walk of a node graph (see :func:`check`)."""
+
+    def __init__(self, shown: str, finite: bool) -> None:
+        import yaml
+
+        self.yaml = yaml
+        self.shown = shown
+        self.finite = finite
+        self.sizes: dict[int, int] = {}
+        self.active: set[int] = set()
+        # (node, depth, children pushed?, the keys leading to it)
+        self.stack: list[tuple[Any, int, bool, str]] = []
+
+    def run(self, root: Any) -> None:
+        self.stack.append((root, 1, False, ""))
+        while self.stack:
+            node, depth, expanded, where = self.stack.pop()
+            if expanded:
+                self._finish(node)
+            elif id(node) not in self.sizes:
+                self._enter(node, depth, where)
+
+    def _finish(self, node: Any) -> None:
+        """All children are counted: the node's expanded size."""
+        key = id(node)
+        self.active.discard(key)
+        if isinstance(node, self.yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = list(node.value)
+        self.sizes[key] = 1 + sum(self.sizes[id(c)] for c in children)
+        if self.sizes[key] > MAX_NODES:
+            raise YamlProblem(
+                self.shown,
+                _line(node),
+                f"aliases expand to more than {MAX_NODES} values (an alias bomb?)",
+            )
+
+    def _enter(self, node: Any, depth: int, where: str) -> None:
+        key = id(node)
+        if key in self.active:
+            raise YamlProblem(self.shown, _line(node), "an alias refers to itself (recursive)")
+        if depth > MAX_DEPTH:
+            raise YamlProblem(self.shown, _line(node), f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, self.yaml.ScalarNode):
+            _check_scalar(node, self.shown, self.finite)
+            self.sizes[key] = 1
+            return
+        if node.tag not in _ALLOWED:
+            raise _bad_tag(node, self.shown)
+        self.active.add(key)
+        self.stack.append((node, depth, True, where))
+        if isinstance(node, self.yaml.MappingNode):
+            self._enter_mapping(node, depth, where)
+        else:
+            self.stack.extend((child, depth + 1, False, where) for child in node.value)
+
+    def _enter_mapping(self, node: Any, depth: int, where: str) -> None:
+        seen: set[tuple[str, str]] = set()
+        for knode, vnode in node.value:
+            if not isinstance(knode, self.yaml.ScalarNode):
+                raise YamlProblem(
+                    self.shown, _line(knode), "a key must be a plain value, not a list or mapping"
+                )
+            if knode.tag != f"{_T}merge":
+                ident = (knode.tag, str(knode.value))
+                if ident in seen:
+                    raise YamlProblem(
+                        self.shown, _line(knode), f"duplicate key '{where}{knode.value}'"
+                    )
+                seen.add(ident)
+            self.stack.append((knode, depth + 1, False, where))
+            self.stack.append((vnode, depth + 1, False, f"{where}{knode.value}."))
+
+
 def check(root: Any, shown: str, *, finite: bool = True) -> None:
     """Refuse what :func:`load` refuses, on an already composed node tree.
 
     Walks the node graph once (iteratively), counting the nodes aliases would expand to.
     """
-    import yaml
-
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-    # (node, depth, children pushed?, the keys leading to it)
-    stack: list[tuple[Any, int, bool, str]] = [(root, 1, False, "")]
-    while stack:
-        node, depth, expanded, where = stack.pop()
-        key = id(node)
-        if expanded:
-            active.discard(key)
-            if isinstance(node, yaml.MappingNode):
-                children = [n for pair in node.value for n in pair]
-            else:
-                children = list(node.value)
-            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
-            if sizes[key] > MAX_NODES:
-                raise YamlProblem(
-                    shown,
-                    _line(node),
-                    f"aliases expand to more than {MAX_NODES} values (an alias bomb?)",
-                )
-            continue
-        if key in sizes:
-            continue
-        if key in active:
-            raise YamlProblem(shown, _line(node), "an alias refers to itself (recursive)")
-        if depth > MAX_DEPTH:
-            raise YamlProblem(shown, _line(node), f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, yaml.ScalarNode):
-            _check_scalar(node, shown, finite)
-            sizes[key] = 1
-            continue
-        if node.tag not in _ALLOWED:
-            raise _bad_tag(node, shown)
-        active.add(key)
-        stack.append((node, depth, True, where))
-        if isinstance(node, yaml.MappingNode):
-            seen: set[tuple[str, str]] = set()
-            for knode, vnode in node.value:
-                if not isinstance(knode, yaml.ScalarNode):
-                    raise YamlProblem(
-                        shown, _line(knode), "a key must be a plain value, not a list or mapping"
-                    )
-                if knode.tag != f"{_T}merge":
-                    ident = (knode.tag, str(knode.value))
-                    if ident in seen:
-                        raise YamlProblem(
-                            shown, _line(knode), f"duplicate key '{where}{knode.value}'"
-                        )
-                    seen.add(ident)
-                stack.append((knode, depth + 1, False, where))
-                stack.append((vnode, depth + 1, False, f"{where}{knode.value}."))
-        else:
-            stack.extend((child, depth + 1, False, where) for child in node.value)
+    _Walk(shown, finite).run(root)
 
 
 def _problem(exc: Exception, shown: str) -> YamlProblem:

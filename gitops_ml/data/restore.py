@@ -168,13 +168,7 @@ def restore_entries(
     Raises :class:`MissingObjects` / :class:`CorruptData` (exit 3), or a usage error
     (exit 2) for a path that would leave ``dest_root``.
     """
-    store: RemoteStore | None
-    if remote is True:
-        store = remote_store(cfg, repo.top)
-    elif remote is False:
-        store = None
-    else:
-        store = remote
+    store = remote_store(cfg, repo.top) if remote is True else (remote or None)
     objects = Objects(repo, LocalStore(repo.state_dir), store, progress)
     dest_root = Path(dest_root)
     targets, dirs = plan(objects, entries, dest_root)
@@ -186,26 +180,10 @@ def restore_entries(
     staged: list[tuple[Path, Path]] = []
     try:
         for t in todo:
-            dest = dest_root / t.rel
-            for d in dirs:  # a file where the run had a directory
-                if t.rel.startswith(d + "/") and (dest_root / d).is_file():
-                    raise UsageError(f"{d}: is a file here; the run recorded a directory")
-            try:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):
-                raise UsageError(
-                    f"{t.label}: a parent directory is a file here; cannot restore"
-                ) from None
-            if not _inside(root_real, dest.parent):
-                raise UsageError(f"{t.label}: refusing path: it resolves outside {dest_root}")
+            dest = _destination(dest_root, root_real, t, dirs)
             tmp = dest.with_name(f".{dest.name}.gitops-ml-{os.getpid()}.tmp")
             staged.append((tmp, dest))
-            try:
-                existing = os.lstat(dest)
-                mode = file_mode(existing.st_mode if stat.S_ISREG(existing.st_mode) else None)
-            except FileNotFoundError:
-                mode = file_mode()
-            objects.copy_to(t.digest, t.label, tmp, mode)
+            objects.copy_to(t.digest, t.label, tmp, _mode_for(dest))
         for tmp, dest in staged:
             os.replace(tmp, dest)
         staged = []
@@ -216,3 +194,28 @@ def restore_entries(
     for path, keep in dirs.items():
         _prune(dest_root / path, keep)
     return [t.rel for t in todo]
+
+
+def _destination(dest_root: Path, root_real: str, t: _Target, dirs: Mapping[str, Any]) -> Path:
+    """Where a target goes, its parent made; refused when that would leave ``dest_root``
+    or when a file stands where the run had a directory."""
+    dest = dest_root / t.rel
+    for d in dirs:  # a file where the run had a directory
+        if t.rel.startswith(d + "/") and (dest_root / d).is_file():
+            raise UsageError(f"{d}: is a file here; the run recorded a directory")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"{t.label}: a parent directory is a file here; cannot restore") from None
+    if not _inside(root_real, dest.parent):
+        raise UsageError(f"{t.label}: refusing path: it resolves outside {dest_root}")
+    return dest
+
+
+def _mode_for(dest: Path) -> int:
+    """The mode a restored file gets: that of the file it replaces, else the umask's."""
+    try:
+        existing = os.lstat(dest)
+    except FileNotFoundError:
+        return file_mode()
+    return file_mode(existing.st_mode if stat.S_ISREG(existing.st_mode) else None)

@@ -61,6 +61,84 @@ def _current_objects(entry: DataEntry) -> dict[str, str]:
     return wanted
 
 
+class _Status:
+    """What one ``collect`` call shares between rows."""
+
+    def __init__(self, repo: Repo, cfg: Config) -> None:
+        self.repo = repo
+        self.cache = HashCache.for_repo(repo.state_dir)
+        self.remote = remote_store(cfg, repo.top)
+        self.local = LocalStore(repo.state_dir)
+        self.need: dict[str, set[str]] = {}
+
+    def row(self, rel: str, found: tuple[str, dict[str, Any]] | None) -> dict[str, Any]:
+        """The row of one declared path; ``found``: the last run that recorded it."""
+        row: dict[str, Any] = {"path": rel, "hash": None, "kind": None, "recorded": None}
+        top = self.repo.top
+        current = hash_path(top, rel, self.cache) if (top / rel).exists() else None
+        if current is not None:
+            row.update(hash=current.hash, kind=current.kind, size=current.size, files=current.files)
+        if found is None:
+            row["state"] = "missing" if current is None else "new"
+            if current is not None:
+                wanted = _current_objects(current)
+                self.need[rel] = set(wanted)
+                row["cached"] = _cached(self.local, current, wanted)
+            return row
+        run_id, entry = found
+        row["recorded"] = {"run": run_id, "hash": entry.get("hash")}
+        if current is None:
+            row["state"] = "missing"
+        else:
+            row["state"] = "unchanged" if current.hash == entry.get("hash") else "changed"
+        if row["state"] == "unchanged" and current is not None and is_blake3(current.hash):
+            self._unchanged(row, current)
+        else:
+            self._recorded(row, entry, current)
+        return row
+
+    def _unchanged(self, row: dict[str, Any], current: DataEntry) -> None:
+        """The recorded manifest is the one just computed: it is not read back."""
+        if self.remote is None and current.kind == "dir" and self.local.is_complete(current.hash):
+            row["cached"] = True
+            return
+        wanted = _current_objects(current)
+        row["cached"] = _cached(self.local, current, wanted)
+        self.need[row["path"]] = set(wanted)
+
+    def _recorded(
+        self, row: dict[str, Any], entry: dict[str, Any], current: DataEntry | None
+    ) -> None:
+        """Changed or missing: the recorded version's objects, and which files changed."""
+        from gitops_ml.data.objects import Objects, entry_objects
+
+        try:
+            wanted, _ = entry_objects(Objects(self.repo, self.local, self.remote), [entry])
+        except GitopsError as exc:
+            row["problem"] = str(exc)
+            wanted = {}
+        row["cached"] = bool(wanted) and self.local.has_all(list(wanted))
+        self.need[row["path"]] = set(wanted)
+        digest = str(entry.get("hash"))
+        changed_dir = row["state"] == "changed" and entry.get("kind") == "dir"
+        known = changed_dir and not row.get("problem") and self.local.has(digest)
+        if known and current is not None and current.manifest:
+            row["changes"] = changes(self.local.read_bytes(digest), current.manifest)
+
+    def pushed(self, rows: list[dict[str, Any]]) -> None:
+        """Whether each row's objects are in the remote (one request for all rows)."""
+        if self.remote is None or not self.need:
+            return
+        try:
+            there: set[str] | None = self.remote.existing(set().union(*self.need.values()))
+        except GitopsError as exc:
+            print(f"gitops-ml: warning: {exc}", file=sys.stderr)
+            there = None
+        for row in rows:
+            if row["path"] in self.need:
+                row["pushed"] = None if there is None else self.need[row["path"]] <= there
+
+
 def collect(
     repo: Repo, cfg: Config, recorded: Iterable[tuple[str, dict[str, Any]]]
 ) -> list[dict[str, Any]]:
@@ -69,63 +147,8 @@ def collect(
     last: dict[str, tuple[str, dict[str, Any]]] = {}
     for run_id, entry in recorded:
         last[str(entry.get("path"))] = (run_id, entry)
-    cache = HashCache.for_repo(repo.state_dir)
-    remote = remote_store(cfg, repo.top)
-    local = LocalStore(repo.state_dir)
-    rows: list[dict[str, Any]] = []
-    need: dict[str, set[str]] = {}
-    for rel in cfg.data:
-        row: dict[str, Any] = {"path": rel, "hash": None, "kind": None, "recorded": None}
-        current = hash_path(repo.top, rel, cache) if (repo.top / rel).exists() else None
-        if current is not None:
-            row.update(hash=current.hash, kind=current.kind, size=current.size, files=current.files)
-        found = last.get(rel)
-        if found is None:
-            row["state"] = "missing" if current is None else "new"
-            if current is not None:
-                wanted = _current_objects(current)
-                need[rel] = set(wanted)
-                row["cached"] = _cached(local, current, wanted)
-            rows.append(row)
-            continue
-        run_id, entry = found
-        row["recorded"] = {"run": run_id, "hash": entry.get("hash")}
-        if current is None:
-            row["state"] = "missing"
-        else:
-            row["state"] = "unchanged" if current.hash == entry.get("hash") else "changed"
-        if row["state"] == "unchanged" and current is not None and is_blake3(current.hash):
-            # the recorded manifest is the one just computed: no need to read it back
-            if remote is None and current.kind == "dir" and local.is_complete(current.hash):
-                row["cached"] = True
-                rows.append(row)
-                continue
-            wanted = _current_objects(current)
-            row["cached"] = _cached(local, current, wanted)
-        else:
-            from gitops_ml.data.objects import Objects, entry_objects
-
-            try:
-                wanted, _ = entry_objects(Objects(repo, local, remote), [entry])
-            except GitopsError as exc:
-                row["problem"] = str(exc)
-                wanted = {}
-            row["cached"] = bool(wanted) and local.has_all(list(wanted))
-        need[rel] = set(wanted)
-        changed_dir = row["state"] == "changed" and entry.get("kind") == "dir"
-        if changed_dir and current is not None and current.manifest and not row.get("problem"):
-            digest = str(entry["hash"])
-            if local.has(digest):
-                row["changes"] = changes(local.read_bytes(digest), current.manifest)
-        rows.append(row)
-    cache.save()
-    if remote is not None and need:
-        try:
-            there = remote.existing(set().union(*need.values()))
-        except GitopsError as exc:
-            print(f"gitops-ml: warning: {exc}", file=sys.stderr)
-            there = None
-        for row in rows:
-            if row["path"] in need:
-                row["pushed"] = None if there is None else need[row["path"]] <= there
+    status = _Status(repo, cfg)
+    rows = [status.row(rel, last.get(rel)) for rel in cfg.data]
+    status.cache.save()
+    status.pushed(rows)
     return rows
