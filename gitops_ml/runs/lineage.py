@@ -42,14 +42,18 @@ def trace(repo: gitstore.Repo, target: str, *, runs_using: bool = False) -> Trac
 
 
 def target_hash(repo: gitstore.Repo, target: str) -> tuple[str, str | None]:
-    """``(hash or hash prefix, repo-relative path or None)`` for a path or a hash."""
+    """``(hash or hash prefix, repo-relative path or None)`` for a path or a hash.
+
+    A path outside the repository (a deployed copy of a model) is hashed as it is.
+    """
     path = Path(target)
     if path.exists():
         full = path.resolve()
         try:
             rel = full.relative_to(repo.top.resolve()).as_posix()
         except ValueError:
-            raise UsageError(f"{target}: outside the repository") from None
+            outside = hash_path(full.parent, full.name, HashCache(None))
+            return outside.hash, None
         entry = hash_path(repo.top.resolve(), rel, HashCache.for_repo(repo.state_dir))
         return entry.hash, rel
     if digests.is_prefix(target.lower()):
