@@ -67,32 +67,45 @@ def installed_state(env_dir: Path) -> dict[str, Any]:
         parts.append("\n".join(names).encode())
         for name in names:
             path = site / name
-            if name.endswith(".pth"):
+            if name.endswith(".pth") and path.is_file():
                 parts += [name.encode(), path.read_bytes()]
             elif name.endswith(".dist-info") and (path / "RECORD").is_file():
                 parts += [name.encode(), (path / "RECORD").read_bytes()]
     return {"distributions": venvs.installed(env_dir), "digest": _digest(parts)}
 
 
-def check(env_dir: Path, key: str, pins: Mapping[str, str]) -> tuple[dict[str, Any] | None, str]:
-    """The marker of a cached environment that may be reused, else ``(None, why not)``
-    (``why`` is empty when there is simply nothing there)."""
+def _marker(env_dir: Path) -> dict[str, Any] | None:
     try:
         marker = json.loads((env_dir / MARKER).read_text())
     except (OSError, ValueError):
-        return None, ""
+        return None
     if not isinstance(marker, dict) or not venvs.venv_python(env_dir).exists():
-        return None, ""
+        return None
+    return marker
+
+
+def _why_not(env_dir: Path, marker: Mapping[str, Any], key: str, pins: Mapping[str, str]) -> str:
     if marker.get("key") != key:
-        return None, "its marker names another key"
-    state = installed_state(env_dir)
+        return "its marker names another key"
+    try:
+        state = installed_state(env_dir)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
     if state != marker.get("installed"):
-        return None, "its installed packages or start-up files changed since it was built"
+        return "its installed packages or start-up files changed since it was built"
     have = state["distributions"]
     missing = [f"{n}=={v}" for n, v in pins.items() if have.get(n) != v]
-    if missing:
-        return None, f"it lacks {', '.join(missing[:3])}"
-    return marker, ""
+    return f"it lacks {', '.join(missing[:3])}" if missing else ""
+
+
+def check(env_dir: Path, key: str, pins: Mapping[str, str]) -> tuple[dict[str, Any] | None, str]:
+    """The marker of a cached environment that may be reused, else ``(None, why not)``
+    (``why`` is empty when there is simply nothing there)."""
+    marker = _marker(env_dir)
+    if marker is None:
+        return None, ""
+    why = _why_not(env_dir, marker, key, pins)
+    return (None, why) if why else (marker, "")
 
 
 def discard(path: Path) -> None:

@@ -41,6 +41,9 @@ def test_a_cached_environment_is_reused_only_as_it_was_built(tmp_path: Path) -> 
     (site / shim.PTH).write_text("/somewhere\n")  # gitops-ml's own shim: not a change
     (site / "__pycache__").mkdir()
     assert envcache.check(env, "k", {})[0] is not None
+    (site / "odd.pth").mkdir()  # a directory of that name: a change, not a crash
+    assert "changed since it was built" in envcache.check(env, "k", {})[1]
+    (site / "odd.pth").rmdir()
     (site / "evil.pth").write_text("import os\n")
     assert "changed since it was built" in envcache.check(env, "k", {})[1]
     (site / "evil.pth").unlink()
