@@ -44,7 +44,6 @@ NO_MIRROR: dict[str, str] = {
     "deploy/targets.py": "through tests/deploy/test_kubernetes.py (deploy)",
     "github/context.py": "through tests/github/test_client.py (actions)",
     "github/publish.py": "through tests/github/test_client.py (actions)",
-    "hooks/_files.py": "through tests/hooks/test_check_config.py and test_no_data_in_git.py (data)",
 }
 
 
