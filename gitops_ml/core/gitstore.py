@@ -358,35 +358,44 @@ def _literal(path: str) -> str:
     return f":(top,literal){path}"
 
 
-def _under(rel: str, paths: Sequence[str]) -> bool:
-    return any(rel == p or rel.startswith(p + "/") for p in paths)
+class _LeftOut:
+    """What stays out of a snapshot, from the untracked files git lists."""
+
+    def __init__(self) -> None:
+        self.data: list[str] = []  # data paths holding untracked files
+        self.large: list[tuple[str, int]] = []  # (path, size) above the size limit
+        self.secret: list[tuple[str, int]] = []  # (path, size) that may hold secrets
 
 
 def _left_out(
     repo: Repo,
     env: Mapping[str, str],
-    excluded: Sequence[str],
+    data: Sequence[str],
     max_untracked_bytes: int | None,
     secrets: Sequence[str],
-) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Untracked files outside the data paths that stay out of the snapshot:
-    ``(too large, secret-bearing)``, each as ``(path, size)``."""
-    if max_untracked_bytes is None and not secrets:
-        return [], []
+) -> _LeftOut:
+    """The untracked (not ignored) files that stay out of the snapshot: those inside the
+    data paths (only a data path holding some needs excluding: git refuses an exclude
+    pathspec that names an ignored path, and an ignored one lists nothing), those larger
+    than ``max_untracked_bytes`` and those matching ``secrets``."""
+    out = _LeftOut()
     others = git.run(["ls-files", "-o", "--exclude-standard", "-z"], repo.top, env=env)
-    large: list[tuple[str, int]] = []
-    secret: list[tuple[str, int]] = []
     for rel in others.stdout.decode(errors="surrogateescape").split("\0"):
-        if not rel or _under(rel, excluded):
+        if not rel:
+            continue
+        inside = next((p for p in data if rel == p or rel.startswith(p + "/")), None)
+        if inside is not None:
+            if inside not in out.data:
+                out.data.append(inside)
             continue
         if secrets and is_secret_file(rel, secrets):
-            secret.append((rel, _size(repo.top / rel)))
+            out.secret.append((rel, _size(repo.top / rel)))
             continue
         if max_untracked_bytes is not None:
             size = _size(repo.top / rel)
             if size > max_untracked_bytes:
-                large.append((rel, size))
-    return large, secret
+                out.large.append((rel, size))
+    return out
 
 
 def _size(path: Path) -> int:
@@ -394,24 +403,6 @@ def _size(path: Path) -> int:
         return os.lstat(path).st_size
     except OSError:
         return 0
-
-
-def _not_ignored(repo: Repo, env: Mapping[str, str], paths: list[str]) -> list[str]:
-    """``paths`` minus those git ignores (git refuses an exclude pathspec naming one)."""
-    if not paths:
-        return paths
-    ignored = (
-        git.run(
-            ["check-ignore", "-z", "--stdin"],
-            repo.top,
-            env=dict(env),
-            check=False,
-            input="\0".join(paths).encode(),
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    return [p for p in paths if p not in ignored]
 
 
 def _tracked_changes(repo: Repo, env: Mapping[str, str], paths: Sequence[str]) -> bytes:
@@ -479,13 +470,12 @@ def snapshot(
             shutil.copy2(real_index, index)
         env = {"GIT_INDEX_FILE": str(index)}
         data = [p.rstrip("/") for p in exclude if p]
-        (large, secret), unignored, changed = _concurrently(
+        out, changed = _concurrently(
             lambda: _left_out(repo, env, data, max_untracked_bytes, secrets),
-            lambda: _not_ignored(repo, env, data),
             lambda: _tracked_changes(repo, env, data),
         )
-        specs = ["."] + [f":(top,exclude,literal){p}" for p in unignored]
-        specs += [f":(top,exclude,literal){p}" for p, _ in large + secret]
+        specs = ["."] + [f":(top,exclude,literal){p}" for p in out.data]
+        specs += [f":(top,exclude,literal){p}" for p, _ in out.large + out.secret]
         git.run(
             ["add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"],
             repo.top,
@@ -508,7 +498,7 @@ def snapshot(
         # Every blob in the index was just written by add (or by git before): skip the
         # existence check of each one (10,000 files: half of write-tree's time).
         tree = git.out(["write-tree", "--missing-ok"], repo.top, env=env)
-        return Snapshot(tree=tree, skipped=large, secrets=secret)
+        return Snapshot(tree=tree, skipped=out.large, secrets=out.secret)
     finally:
         index.unlink(missing_ok=True)
 
