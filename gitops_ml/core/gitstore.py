@@ -22,15 +22,11 @@ import shutil
 import subprocess
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from gitops_ml.core import git
 from gitops_ml.core.errors import GitopsError, UsageError
-
-TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
-if TYPE_CHECKING:
-    from typing import Any
 
 RUNS_PREFIX = "refs/runs/"
 NOTES_REF = "refs/notes/gitops-ml"
@@ -418,32 +414,6 @@ def _tracked_changes(repo: Repo, env: Mapping[str, str], paths: Sequence[str]) -
     ).stdout.strip(b"\0")
 
 
-def _concurrently(*calls: Callable[[], Any]) -> list[Any]:
-    """Run read-only git calls side by side (each mostly waits on its process)."""
-    import threading
-
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def work(i: int, fn: Callable[[], Any]) -> None:
-        try:
-            results[i] = fn()
-        except BaseException as exc:  # re-raised in the calling thread
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=work, args=(i, fn), daemon=True) for i, fn in enumerate(calls) if i
-    ]
-    for thread in threads:
-        thread.start()
-    work(0, calls[0])
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
-
-
 def snapshot(
     repo: Repo,
     *,
@@ -470,10 +440,10 @@ def snapshot(
             shutil.copy2(real_index, index)
         env = {"GIT_INDEX_FILE": str(index)}
         data = [p.rstrip("/") for p in exclude if p]
-        out, changed = _concurrently(
-            lambda: _left_out(repo, env, data, max_untracked_bytes, secrets),
-            lambda: _tracked_changes(repo, env, data),
-        )
+        out = _left_out(repo, env, data, max_untracked_bytes, secrets)
+        # An excluded data path's tracked files are left alone by add: their changes go in
+        # by hand (a data path not excluded is added as a whole, untracked files none).
+        changed = _tracked_changes(repo, env, out.data)
         specs = ["."] + [f":(top,exclude,literal){p}" for p in out.data]
         specs += [f":(top,exclude,literal){p}" for p, _ in out.large + out.secret]
         git.run(

@@ -143,3 +143,23 @@ def test_a_same_size_edit_in_the_same_second_as_the_index_is_snapshotted(project
     rec = json.loads(proc.stdout)
     snap = git(project, "show", f"refs/runs/{rec['id']}:params.json")
     assert json.loads(snap)["lr"] == 0.7 and rec["params"]["lr"] == 0.7
+
+
+def test_untracked_data_stays_out_and_tracked_changes_go_in_when_data_is_not_ignored(
+    tmp_path: Path,
+) -> None:
+    repo = make_project(
+        tmp_path / "p", config="params: params.json\nmetrics: metrics.json\ndata: data\n"
+    )
+    write(repo / "data" / "README.md", "about the data\n")
+    git(repo, "add", "data/README.md")
+    git(repo, "commit", "-qm", "a tracked readme in data")
+    write(repo / "data" / "README.md", "about the data, edited\n")
+    write(repo / "data" / "big.csv", "x,y\n" * 1000)  # untracked, not ignored
+    proc = cli(repo, "run", "--json", "--", "true")
+    assert proc.returncode == 0, proc.stderr
+    rec = json.loads(proc.stdout)
+    tree = git(repo, "ls-tree", "-r", "--name-only", f"refs/runs/{rec['id']}").split()
+    assert "data/README.md" in tree and "data/big.csv" not in tree
+    readme = git(repo, "show", f"refs/runs/{rec['id']}:data/README.md")
+    assert readme == "about the data, edited\n"
