@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from gitops_ml.core.digests import is_hex
-from gitops_ml.core.errors import GitopsError
+from gitops_ml.core.errors import ENVIRONMENT, USAGE, GitopsError
 from gitops_ml.core.hashing import DataEntry, hash_bytes, manifest_lines
 
 _UMASK: list[int] = []
@@ -46,10 +46,26 @@ def file_mode(existing: int | None = None) -> int:
 
 
 class CorruptObject(GitopsError):
-    def __init__(self, digest: str, where: str) -> None:
-        super().__init__(
-            f"object {digest} in {where} is corrupt (its bytes hash differently); not used", 3
-        )
+    """An object whose bytes do not hash to its name (exit 3); its bytes were not used.
+
+    The one corrupt-object error of the data layer (the local cache, downloads, pushes):
+    ``label`` names what the object is (a path), ``got`` the hash its bytes have.
+    """
+
+    def __init__(
+        self,
+        digest: str,
+        where: str,
+        *,
+        label: str | None = None,
+        got: str | None = None,
+        note: str = "",
+    ) -> None:
+        self.digest = digest
+        self.where = where
+        what = f"object {digest}" + (f" ({label})" if label else "")
+        how = f"its bytes hash to {got}" if got else "its bytes hash differently"
+        super().__init__(f"{what} in {where} is corrupt: {how}; not used{note}", ENVIRONMENT)
 
 
 class LocalStore:
@@ -60,7 +76,7 @@ class LocalStore:
 
     def path(self, digest: str) -> Path:
         if not is_hex(digest):
-            raise GitopsError(f"{digest!r} is not a content hash", 2)
+            raise GitopsError(f"{digest!r} is not a content hash", USAGE)
         return self.root / digest[:2] / digest[2:]
 
     def has(self, digest: str) -> bool:
@@ -138,7 +154,7 @@ class LocalStore:
         return digest
 
     def _missing(self, digest: str) -> GitopsError:
-        return GitopsError(f"object {digest} is not in the local cache {self.root}", 3)
+        return GitopsError(f"object {digest} is not in the local cache {self.root}", ENVIRONMENT)
 
     def quarantine(self, digest: str) -> Path:
         """Move a corrupt object out of the cache (to ``.git/gitops-ml/corrupt/``, kept for

@@ -17,7 +17,7 @@ from gitops_ml.core.digests import is_blake3
 from gitops_ml.core.errors import ENVIRONMENT, GitopsError, UsageError
 from gitops_ml.core.hashing import hash_bytes, hash_file, manifest_lines
 from gitops_ml.core.paths import strict_parts
-from gitops_ml.data.cache import LocalStore, object_mode
+from gitops_ml.data.cache import CorruptObject, LocalStore, object_mode
 from gitops_ml.data.remote import WORKERS, RemoteStore
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -45,17 +45,7 @@ class MissingObjects(GitopsError):
         )
 
 
-class CorruptData(GitopsError):
-    """An object whose bytes do not hash to its name (exit 3); its bytes were not used."""
-
-    def __init__(self, digest: str, label: str, where: str, got: str, note: str = "") -> None:
-        self.digest = digest
-        self.where = where
-        super().__init__(
-            f"object {digest} ({label}) in {where} is corrupt: its bytes hash to {got}; "
-            f"not used{note}",
-            ENVIRONMENT,
-        )
+CorruptData = CorruptObject  # the data layer's one corrupt-object error (data.cache)
 
 
 class Objects:
@@ -122,7 +112,7 @@ class Objects:
                 raise MissingObjects({digest: label}, self.places())
             got = hash_file(tmp)
             if got != digest:
-                raise CorruptData(digest, label, self.remote.where(digest), got)
+                raise CorruptObject(digest, self.remote.where(digest), label=label, got=got)
             os.chmod(tmp, object_mode())
             os.replace(tmp, dest)
         finally:
@@ -138,7 +128,9 @@ class Objects:
         q = self.quarantine(digest)
         if self.remote is None or not self.remote.existing([digest]):
             lacks = "no 'store' is configured" if self.remote is None else "the store has no copy"
-            raise CorruptData(digest, label, where, got, f"; moved to {q}; {lacks}")
+            raise CorruptObject(
+                digest, where, label=label, got=got, note=f"; moved to {q}; {lacks}"
+            )
         print(
             f"gitops-ml: warning: object {digest} ({label}) in the local cache was corrupt "
             f"(moved to {q}); fetching it again from {self.remote.url}",
@@ -155,7 +147,7 @@ class Objects:
             data = self.local.path(digest).read_bytes()
             got = hash_bytes(data)
             if got != digest:  # pragma: no cover - changed under us
-                raise CorruptData(digest, label, str(self.local.path(digest)), got)
+                raise CorruptObject(digest, str(self.local.path(digest)), label=label, got=got)
         return data
 
     def copy_to(self, digest: str, label: str, tmp: Path, mode: int) -> None:
@@ -170,7 +162,7 @@ class Objects:
             if attempt == 0:
                 self._recover(digest, label, got)
             else:  # pragma: no cover - changed under us
-                raise CorruptData(digest, label, str(self.local.path(digest)), got)
+                raise CorruptObject(digest, str(self.local.path(digest)), label=label, got=got)
 
 
 # ---------------------------------------------------------------- record entries

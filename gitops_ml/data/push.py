@@ -9,8 +9,8 @@ from pathlib import Path
 
 from gitops_ml.core.digests import is_blake3
 from gitops_ml.core.hashing import HashCache, hash_file, hash_path
-from gitops_ml.data.cache import LocalStore
-from gitops_ml.data.objects import CorruptData, MissingObjects, Objects
+from gitops_ml.data.cache import CorruptObject, LocalStore
+from gitops_ml.data.objects import MissingObjects, Objects
 from gitops_ml.data.remote import WORKERS
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -80,7 +80,7 @@ def push(
     Files go before manifests, so a manifest in the store means its files are there.
     Objects absent from the local cache must already be in the store, else
     :class:`MissingObjects`; a corrupt local object is moved out of the cache and
-    reported (:class:`CorruptData`) after the others are pushed.
+    reported (:class:`~gitops_ml.data.cache.CorruptObject`) after the others are pushed.
     """
     remote = objects.remote
     assert remote is not None
@@ -96,7 +96,7 @@ def push(
 
     from gitops_ml.ui.progress import Transfer
 
-    corrupt: list[CorruptData] = []
+    corrupt: list[CorruptObject] = []
 
     def send(digest: str, bar: Transfer) -> None:
         src = objects.local.path(digest)
@@ -104,7 +104,13 @@ def push(
         if got != digest:
             q = objects.quarantine(digest)
             corrupt.append(
-                CorruptData(digest, wanted[digest], str(src), got, f", not pushed; moved to {q}")
+                CorruptObject(
+                    digest,
+                    str(src),
+                    label=wanted[digest],
+                    got=got,
+                    note=f", not pushed; moved to {q}",
+                )
             )
             bar.advance(sizes[digest])
             return

@@ -165,7 +165,7 @@ def restore_entries(
     unless every object was found and verified. Returns the paths written (relative to
     ``dest_root``), unchanged files left out.
 
-    Raises :class:`MissingObjects` / :class:`CorruptData` (exit 3), or a usage error
+    Raises :class:`MissingObjects` / :class:`~gitops_ml.data.cache.CorruptObject` (exit 3), or a usage error
     (exit 2) for a path that would leave ``dest_root``.
     """
     store = remote_store(cfg, repo.top) if remote is True else (remote or None)
