@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 
 def temp_name(path: Path) -> Path:
-    """A hidden, unique name beside ``path`` (unique per process, thread and call)."""
-    tag = f"{os.getpid()}.{threading.get_ident()}.{os.urandom(4).hex()}"
+    """A hidden, unique name beside ``path`` (the process id and 48 random bits)."""
+    tag = f"{os.getpid()}.{os.urandom(6).hex()}"
     return path.with_name(f".{path.name}.{tag}.tmp")
 
 

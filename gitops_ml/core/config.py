@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gitops_ml.core.atomic import write_atomic
 from gitops_ml.core.errors import UsageError
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -378,7 +379,6 @@ def load(top: Path) -> Config:
 def write_schema_copy(top: Path) -> bool:
     """Put the schema where the ``$schema`` comment points (when it differs); True if
     written. Quietly does nothing where it cannot (a linked worktree, read-only .git)."""
-    import os
 
     dest = top / SCHEMA_COPY
     if not dest.parent.parent.is_dir():
@@ -390,10 +390,7 @@ def write_schema_copy(top: Path) -> bool:
     except OSError:
         pass
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(want)
-        os.replace(tmp, dest)
+        write_atomic(dest, want, durable=False, mkdir=True)
     except OSError:
         return False
     return True

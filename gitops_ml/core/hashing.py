@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from gitops_ml.core.atomic import atomic_path
 from gitops_ml.core.errors import UsageError
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -210,14 +211,11 @@ class HashCache:
 
 def _write(path: Path, value: dict[Any, Any]) -> bool:
     """Replace ``path`` with ``value`` marshalled (derived state: no fsync)."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
+        with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
             marshal.dump(value, fh)
-        os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
         return False
     return True
 

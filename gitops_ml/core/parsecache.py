@@ -11,6 +11,8 @@ import json
 import os
 from pathlib import Path
 
+from gitops_ml.core.atomic import write_atomic
+
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
     from typing import Any
@@ -65,11 +67,13 @@ class ParseCache:
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self._entries, separators=(",", ":")))
-            os.replace(tmp, self.path)
+        try:  # derived state: no fsync
+            write_atomic(
+                self.path,
+                json.dumps(self._entries, separators=(",", ":")),
+                durable=False,
+                mkdir=True,
+            )
         except OSError:
             return
         self._dirty = False

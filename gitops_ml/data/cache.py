@@ -13,6 +13,7 @@ import shutil
 import time
 from pathlib import Path
 
+from gitops_ml.core.atomic import atomic_path
 from gitops_ml.core.digests import is_hex
 from gitops_ml.core.errors import ENVIRONMENT, USAGE, GitopsError
 from gitops_ml.core.hashing import DataEntry, hash_bytes, manifest_lines
@@ -119,18 +120,16 @@ class LocalStore:
         if dest.exists():
             return
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-        try:
+        if isinstance(write, bytes):
+            mode = object_mode()
+        else:
+            mode = object_mode(os.stat(str(write)).st_mode)
+        # not fsynced, as before: the cached bytes are a copy of a file that still exists
+        with atomic_path(dest, mode=mode, durable=False) as tmp:
             if isinstance(write, bytes):
                 tmp.write_bytes(write)
-                mode = object_mode()
             else:
                 shutil.copyfile(str(write), tmp)
-                mode = object_mode(os.stat(str(write)).st_mode)
-            os.chmod(tmp, mode)
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
 
     def put_file(self, src: Path, digest: str) -> None:
         """Copy ``src`` in under ``digest`` (already computed by the caller)."""

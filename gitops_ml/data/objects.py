@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gitops_ml.core.atomic import atomic_path
 from gitops_ml.core.digests import is_blake3
 from gitops_ml.core.errors import ENVIRONMENT, GitopsError, UsageError
 from gitops_ml.core.hashing import hash_bytes, hash_file, manifest_lines
@@ -104,19 +105,12 @@ class Objects:
         assert self.remote is not None
         dest = self.local.path(digest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        import threading
-
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.download")
-        try:
+        with atomic_path(dest, mode=object_mode(), durable=False) as tmp:
             if not self.remote.download(digest, tmp, bar):
                 raise MissingObjects({digest: label}, self.places())
             got = hash_file(tmp)
-            if got != digest:
+            if got != digest:  # raised inside: the download is removed, never installed
                 raise CorruptObject(digest, self.remote.where(digest), label=label, got=got)
-            os.chmod(tmp, object_mode())
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
 
     def quarantine(self, digest: str) -> Path:
         """Move a corrupt local object out of the cache (kept for inspection)."""

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_ml.core.atomic import temp_name
 from gitops_ml.core.errors import UsageError
 from gitops_ml.core.hashing import HashCache
 from gitops_ml.data.cache import LocalStore, file_mode
@@ -181,7 +182,7 @@ def restore_entries(
     try:
         for t in todo:
             dest = _destination(dest_root, root_real, t, dirs)
-            tmp = dest.with_name(f".{dest.name}.gitops-ml-{os.getpid()}.tmp")
+            tmp = temp_name(dest)
             staged.append((tmp, dest))
             objects.copy_to(t.digest, t.label, tmp, _mode_for(dest))
         for tmp, dest in staged:
