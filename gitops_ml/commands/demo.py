@@ -2,7 +2,10 @@
 
 Creates a git repository in DIR from ``templates/example``, records a run per point of a
 small params grid, then prints the runs table, the diff of the best and worst run and the
-lineage of the model file.
+lineage of the model file. Every step is a typed call (``init.initialize``,
+``runs_ls.select``/``print_runs``, ``runs_diff.compare``/``render_terminal``,
+``lineage.show``), never a command's ``main`` with a hand-made argparse Namespace: mypy
+sees a renamed parameter.
 """
 
 from __future__ import annotations
@@ -54,10 +57,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    import argparse as ap
-
     from gitops_ml.commands import init, lineage, runs_diff, runs_ls
     from gitops_ml.core import gitstore
+    from gitops_ml.runs import index
     from gitops_ml.runs.recorder import RunSpec, run_command
 
     if args.dir is None:
@@ -86,15 +88,12 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"example run {rec['id']} failed with exit {code}")
     _section("gitops-ml runs ls --sort -metrics.accuracy")
     sys.stdout.flush()
-    runs_ls.main(
-        ap.Namespace(where=None, sort="-metrics.accuracy", limit=None, here=False, json=False)
-    )
-    from gitops_ml.runs import index
-
     runs = runs_ls.select(index.load(repo).runs(), None, "-metrics.accuracy", None)
+    runs_ls.print_runs(runs)
     best, worst = runs[0], runs[-1]
     _section(f"gitops-ml runs diff {worst['id'][:12]} {best['id'][:12]}  (worst vs best)")
-    runs_diff.main(ap.Namespace(a=worst["id"], b=best["id"], json=False, md=False))
+    a, b = index.full_record(repo, worst["id"]), index.full_record(repo, best["id"])
+    runs_diff.render_terminal(runs_diff.compare(repo, a, b))
     _section("gitops-ml lineage models/model.json  (the model in the work tree: the last run's)")
     lineage.show(repo, "models/model.json")
     print(f"\nThe demo repository is {where}: try 'cd {where} && git log --notes=gitops-ml'")
