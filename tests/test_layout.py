@@ -20,16 +20,6 @@ NO_MIRROR: dict[str, str] = {
     "__main__.py": "two lines; run by tests/test_main.py::test_python_dash_m",
     "version.py": "one constant; checked by the --version tests in tests/test_main.py",
     # Tested through the CLI or a neighbour's tests only; a direct test is owed (owner):
-    "ci/claims.py": "through tests/ci/test_check.py (actions)",
-    "ci/matrix.py": "through tests/ci/test_check.py (actions)",
-    "ci/settings.py": "through tests/ci/test_check.py (actions)",
-    "ci/workflows.py": "through tests/ci/test_workflows_act.py (actions)",
-    "commands/ci_best.py": "through tests/ci/test_check.py (actions)",
-    "commands/ci_matrix.py": "through tests/ci/test_check.py (actions)",
-    "commands/ci_report.py": "through tests/ci/test_check.py (actions)",
-    "commands/ci_runs.py": "through tests/ci/test_check.py (actions)",
-    "commands/ci_train.py": "through tests/ci/test_workflows_act.py (actions)",
-    "commands/ci_verify.py": "through tests/ci/test_check.py (actions)",
     "commands/deploy.py": "through tests/deploy/test_chain.py (deploy)",
     "commands/deploy_history.py": "through tests/deploy/test_chain.py (deploy)",
     "commands/deployed.py": "through tests/deploy/test_chain.py (deploy)",
@@ -42,8 +32,6 @@ NO_MIRROR: dict[str, str] = {
     "deploy/remote.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/service.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/targets.py": "through tests/deploy/test_kubernetes.py (deploy)",
-    "github/context.py": "through tests/github/test_client.py (actions)",
-    "github/publish.py": "through tests/github/test_client.py (actions)",
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import cli, git, run_ids, write
 
 TRAIN = """\
@@ -67,3 +69,11 @@ def branch(
         write(repo / "train.py", train)
     git(repo, "commit", "-q", "-am", f"change on {name}")
     return git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(autouse=True)
+def shared_uv_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One uv package cache for the session (each test's HOME is fresh)."""
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))

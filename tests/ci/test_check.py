@@ -1,4 +1,5 @@
-"""`ci runs`, `ci verify`: what a change claims, reproduced, compared with the base's best."""
+"""The check (ci/check.py, through `ci verify --json`): claimed runs reproduced, retrained,
+compared with the base's best."""
 
 from __future__ import annotations
 
@@ -8,42 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.ci import project
-from tests.conftest import cli, git, write
-
-
-@pytest.fixture(autouse=True)
-def _shared_uv_cache(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+from tests.ci.project import shared_uv_cache  # noqa: F401 (autouse)
+from tests.conftest import cli, write
 
 
 def _verify(repo: Path, *args: str) -> tuple[int, dict]:
     proc = cli(repo, "ci", "verify", "--base", "main", "--head", "HEAD", "--json", *args)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
-
-
-def test_claimed_runs_are_those_of_the_change_newest_first(tmp_path: Path) -> None:
-    repo = project.make(tmp_path / "p")
-    project.branch(repo, "feature", {"lr": 0.25, "seed": 1})
-    first = project.record(repo, "-n", "mine")
-    second = project.record(repo, "-n", "mine again")
-    proc = cli(repo, "ci", "runs", "--base", "main", "--head", "feature", "--json")
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout)
-    assert [r["id"] for r in got] == [second, first]
-    assert got[0]["claim"].startswith("made on ")
-    capped = json.loads(cli(repo, "ci", "runs", "--base", "main", "--max", "1", "--json").stdout)
-    assert [r["id"] for r in capped] == [second]
-    # a run with the head's exact code, made before the commit, is claimed too
-    git(repo, "checkout", "-q", "-b", "later", "main")
-    write(repo / "params.json", json.dumps({"lr": 0.35, "seed": 1}))
-    uncommitted = project.record(repo, "-n", "before commit")
-    git(repo, "commit", "-q", "-am", "commit the code of the run")
-    got = json.loads(cli(repo, "ci", "runs", "--base", "main", "--json").stdout)
-    assert [(r["id"], r["claim"]) for r in got] == [(uncommitted, "same code as the head")]
-    assert cli(repo, "ci", "runs", "--base", "nope").returncode == 2
 
 
 def test_a_claimed_run_that_reproduces_passes(tmp_path: Path) -> None:
@@ -114,47 +87,3 @@ def test_a_claimed_run_without_metrics_is_unverifiable(tmp_path: Path) -> None:
     write(repo / "gitops-ml.yaml", cfg)
     code, result = _verify(repo)
     assert code == 0 and result["failures"] == []
-
-
-def test_bad_ci_settings_are_one_line_with_the_line_number(tmp_path: Path) -> None:
-    repo = project.make(tmp_path / "p")
-    write(repo / "gitops-ml.yaml", project.CONFIG + "  allowed_regression: lots\n")
-    proc = cli(repo, "ci", "verify", "--base", "main")
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "ci.allowed_regression" in proc.stderr
-    assert "gitops-ml.yaml:" in proc.stderr
-
-
-def test_matrix_of_the_grid(tmp_path: Path) -> None:
-    repo = project.make(tmp_path / "p")
-    proc = cli(repo, "ci", "matrix")
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout)
-    assert [j["params"] for j in got["include"]] == [
-        "lr=0.1\nseed=1",
-        "lr=0.1\nseed=2",
-        "lr=0.2\nseed=1",
-        "lr=0.2\nseed=2",
-    ]
-    assert got["include"][3] == {"index": 3, "name": "lr=0.2 seed=2", "params": "lr=0.2\nseed=2"}
-    write(repo / "gitops-ml.yaml", project.CONFIG + "  max_jobs: 3\n")
-    proc = cli(repo, "ci", "matrix")
-    assert proc.returncode == 2 and "max_jobs" in proc.stderr
-
-
-def test_a_check_that_cannot_run_still_leaves_a_failing_result(tmp_path: Path) -> None:
-    repo = project.make(tmp_path / "p")
-    project.branch(repo, "feature", {"lr": 0.25, "seed": 1})
-    out = tmp_path / "result.json"
-    proc = cli(repo, "ci", "verify", "--base", "main", "--mode", "retrain", "--out", str(out))
-    assert proc.returncode == 0  # ci.train is set: retrain works
-    write(repo / "gitops-ml.yaml", project.CONFIG.replace("  train: python train.py\n", ""))
-    proc = cli(repo, "ci", "verify", "--base", "main", "--mode", "retrain", "--out", str(out))
-    assert proc.returncode == 2 and "ci.train" in proc.stderr
-    result = json.loads(out.read_text())
-    assert result["ok"] is False
-    assert result["failures"] == [
-        "the check could not run: retrain needs the training command: set ci.train in gitops-ml.yaml"
-    ]
-    md = cli(repo, "ci", "report", "--input", str(out))
-    assert md.returncode == 0 and "check failed" in md.stdout

@@ -1,0 +1,32 @@
+"""`gitops-ml ci runs`: the runs a change claims, from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.ci import project
+from tests.ci.project import shared_uv_cache  # noqa: F401 (autouse)
+from tests.conftest import cli, git, write
+
+
+def test_claimed_runs_are_those_of_the_change_newest_first(tmp_path: Path) -> None:
+    repo = project.make(tmp_path / "p")
+    project.branch(repo, "feature", {"lr": 0.25, "seed": 1})
+    first = project.record(repo, "-n", "mine")
+    second = project.record(repo, "-n", "mine again")
+    proc = cli(repo, "ci", "runs", "--base", "main", "--head", "feature", "--json")
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert [r["id"] for r in got] == [second, first]
+    assert got[0]["claim"].startswith("made on ")
+    capped = json.loads(cli(repo, "ci", "runs", "--base", "main", "--max", "1", "--json").stdout)
+    assert [r["id"] for r in capped] == [second]
+    # a run with the head's exact code, made before the commit, is claimed too
+    git(repo, "checkout", "-q", "-b", "later", "main")
+    write(repo / "params.json", json.dumps({"lr": 0.35, "seed": 1}))
+    uncommitted = project.record(repo, "-n", "before commit")
+    git(repo, "commit", "-q", "-am", "commit the code of the run")
+    got = json.loads(cli(repo, "ci", "runs", "--base", "main", "--json").stdout)
+    assert [(r["id"], r["claim"]) for r in got] == [(uncommitted, "same code as the head")]
+    assert cli(repo, "ci", "runs", "--base", "nope").returncode == 2
