@@ -1,8 +1,10 @@
-"""``gitops-ml init [--hooks] [--pre-commit]``: configure a repository for gitops-ml.
+"""``gitops-ml init [--hooks] [--pre-commit] [--notes-in-log]``: configure a repository.
 
-Writes a commented ``gitops-ml.yaml`` when absent and sets, once each: ``notes.displayRef``
-(runs show in ``git log``), ``notes.rewriteRef`` (notes follow rebase and amend) and the
-``cat_sort_uniq`` merge strategy for the notes. Running it again changes nothing.
+Writes a commented ``gitops-ml.yaml`` when absent and sets, once each:
+``notes.rewriteRef`` (notes follow rebase and amend) and the ``cat_sort_uniq`` merge
+strategy for the notes; with ``--notes-in-log`` also ``notes.displayRef`` (the facts
+show in plain ``git log``; by default it stays quiet: ``gitops-ml log`` shows the runs).
+Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -17,16 +19,16 @@ from gitops_ml.core.errors import OK
 from gitops_ml.core.templates import template_dir
 
 SETTINGS = (
-    ("notes.displayRef", gitstore.NOTES_REF),
     ("notes.rewriteRef", gitstore.NOTES_REF),
     ("notes.gitops-ml.mergeStrategy", "cat_sort_uniq"),
 )
+DISPLAY = ("notes.displayRef", gitstore.NOTES_REF)
 
 
-def configure_git(repo: gitstore.Repo) -> list[str]:
+def configure_git(repo: gitstore.Repo, *, notes_in_log: bool = False) -> list[str]:
     """Apply the git settings that are missing; returns what changed."""
     changed = []
-    for key, value in SETTINGS:
+    for key, value in SETTINGS + ((DISPLAY,) if notes_in_log else ()):
         proc = git.run(["config", "--get-all", key], repo.top, check=False)
         if value in proc.stdout.decode().split("\n"):
             continue
@@ -61,6 +63,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--github-repo", metavar="OWNER/NAME", help="where gitops-ml's workflows are")
     p.add_argument("--github-ref", metavar="REF", help="their tag or commit (default: v1)")
+    p.add_argument(
+        "--notes-in-log",
+        action="store_true",
+        help="set notes.displayRef so plain 'git log' shows gitops-ml's facts "
+        "(default: it stays quiet; 'gitops-ml log' shows runs per commit)",
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class InitOptions:
     github: bool = False
     github_repo: str | None = None
     github_ref: str | None = None
+    notes_in_log: bool = False  # notes.displayRef: plain git log shows the facts
 
 
 def initialize(repo: gitstore.Repo, options: InitOptions | None = None) -> list[str]:
@@ -86,7 +95,7 @@ def initialize(repo: gitstore.Repo, options: InitOptions | None = None) -> list[
         done.append(f"wrote {FILENAME}")
     if config.write_schema_copy(repo.top):
         done.append(f"wrote {config.SCHEMA_COPY} (the schema editors validate {FILENAME} with)")
-    done += configure_git(repo)
+    done += configure_git(repo, notes_in_log=options.notes_in_log)
     if options.hooks:
         from gitops_ml.hooks.install import install_git_hooks
 
@@ -121,6 +130,7 @@ def main(args: argparse.Namespace) -> int:
         github=args.github,
         github_repo=args.github_repo,
         github_ref=args.github_ref,
+        notes_in_log=args.notes_in_log,
     )
     report(initialize(gitstore.open_repo(), options))
     return OK

@@ -1,15 +1,21 @@
-"""The only module that writes to ``.git``: snapshots, run refs, notes, deploy refs.
+"""The only module that writes to ``.git``: snapshots, run refs, notes, environments, deploys.
 
-Storage contract (see README, "Storage contract"):
+Storage contract v2 (see README, "Storage contract"):
 
 - ``refs/runs/<run-id>``: one commit per run; tree = code snapshot, parent = HEAD of that
   moment, message = ``gitops-ml run <id>`` + blank line + the run record as JSON.
-- ``refs/notes/gitops-ml``: append-only JSON lines, merged with ``cat_sort_uniq``.
+- ``refs/notes/gitops-ml``: append-only JSON lines of later facts (verified, tagged,
+  linked, deployed), merged with ``cat_sort_uniq``; a new note goes under its
+  two-character fan-out directory. No line per run on the commit it was made on (v1 wrote
+  one; readers ignore them).
+- ``refs/gitops-ml/environments``: a commit chain whose flat tree holds one
+  ``<fingerprint>.json`` per distinct environment, the fingerprint being the BLAKE3 hash of
+  the file's bytes, checked on every read.
 - ``refs/deploy/<environment>``: a chain of commits, one per deploy.
 
-Writes are a single ``git fast-import`` (objects, no refs) followed by one atomic
-``git update-ref --stdin`` transaction, so a killed process leaves either the whole run or
-nothing but unreachable objects; the notes ref is compare-and-swapped and retried.
+Objects are written in-process (loose), then one atomic ``git update-ref --stdin``
+transaction moves the refs, each by compare-and-swap, retried on conflict: a killed
+process leaves either the whole run or nothing but unreachable objects.
 """
 
 from __future__ import annotations
@@ -26,13 +32,19 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from gitops_ml.core import git
-from gitops_ml.core.errors import GitopsError, UsageError
+from gitops_ml.core.errors import EnvironmentProblem, GitopsError, UsageError
 
 RUNS_PREFIX = "refs/runs/"
 NOTES_REF = "refs/notes/gitops-ml"
 DEPLOY_PREFIX = "refs/deploy/"
 ZERO = "0" * 40
 MESSAGE_HEADER = "gitops-ml run "
+ENVIRONMENTS_REF = "refs/gitops-ml/environments"
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Repo:
@@ -42,13 +54,26 @@ class Repo:
     ``inspect``, ~6 ms of every command's start-up.)
     """
 
-    __slots__ = ("common_dir", "git_dir", "prefix", "top")
+    __slots__ = ("common_dir", "git_dir", "object_format", "prefix", "top")
 
-    def __init__(self, top: Path, git_dir: Path, common_dir: Path, prefix: str) -> None:
+    def __init__(
+        self, top: Path, git_dir: Path, common_dir: Path, prefix: str, object_format: str = "sha1"
+    ) -> None:
         self.top = top  # root of the work tree
         self.git_dir = git_dir  # this work tree's git dir (not common_dir in a linked worktree)
         self.common_dir = common_dir  # where refs and objects live
         self.prefix = prefix  # the current directory relative to ``top`` ("" or "sub/dir/")
+        self.object_format = object_format  # "sha1" or "sha256"
+
+    @property
+    def id_len(self) -> int:
+        """Bytes in an object id (20 for SHA-1, 32 for SHA-256)."""
+        return 32 if self.object_format == "sha256" else 20
+
+    @property
+    def zero(self) -> str:
+        """The all-zero object id ("must not exist" in a ref transaction)."""
+        return "0" * (2 * self.id_len)
 
     def __repr__(self) -> str:
         return f"Repo(top={self.top!r}, prefix={self.prefix!r})"
@@ -90,6 +115,7 @@ def open_repo(cwd: str | os.PathLike[str] | None = None) -> Repo:
             "--absolute-git-dir",
             "--git-common-dir",
             "--show-prefix",
+            "--show-object-format",
         ],
         where,
         check=False,
@@ -97,14 +123,17 @@ def open_repo(cwd: str | os.PathLike[str] | None = None) -> Repo:
     if proc.returncode != 0:
         raise git.not_a_repo(where)
     lines = proc.stdout.decode().split("\n")
-    if len(lines) < 4 or not lines[0]:
+    if len(lines) < 5 or not lines[0]:
         raise UsageError(
             f"{where}: not inside a git work tree (a bare repository has no runs to make)"
         )
     top, git_dir, common = Path(lines[0]), Path(lines[1]), Path(lines[2])
     if not common.is_absolute():
         common = (Path(where) / common).resolve()
-    repo = Repo(top=top, git_dir=git_dir, common_dir=common, prefix=lines[3])
+    fmt = lines[4].strip() or "sha1"
+    if fmt not in ("sha1", "sha256"):
+        raise EnvironmentProblem(f"{top}: object format {fmt!r} is not supported (sha1, sha256)")
+    repo = Repo(top=top, git_dir=git_dir, common_dir=common, prefix=lines[3], object_format=fmt)
     _REPOS[where] = repo
     return repo
 
@@ -218,13 +247,17 @@ def head_info(repo: Repo) -> tuple[str | None, str | None, str | None]:
 
 def write_object(repo: Repo, kind: str, data: bytes) -> str:
     """Write a loose object (temp file + rename, as git does) and return its id."""
-    try:  # the built-in SHA-1: hashlib would load OpenSSL (~2.5 ms) for four small objects
-        from _sha1 import sha1  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - other Pythons
-        from hashlib import sha1
-
     header = f"{kind} {len(data)}\0".encode()
-    oid: str = sha1(header + data).hexdigest()
+    if repo.object_format == "sha256":
+        from hashlib import sha256
+
+        oid: str = sha256(header + data).hexdigest()
+    else:
+        try:  # the built-in SHA-1: hashlib would load OpenSSL (~2.5 ms) for four small objects
+            from _sha1 import sha1  # type: ignore[import-not-found]
+        except ImportError:  # pragma: no cover - other Pythons
+            from hashlib import sha1
+        oid = sha1(header + data).hexdigest()
     path = repo.common_dir / "objects" / oid[:2] / oid[2:]
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -514,15 +547,15 @@ def _current_ref(cat: CatFile, ref: str) -> str | None:
     return got[0] if got else None
 
 
-def _parse_tree(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
-    """``(mode, name, binary id)`` entries of a tree object."""
+def _parse_tree(data: bytes, id_len: int = 20) -> list[tuple[bytes, bytes, bytes]]:
+    """``(mode, name, binary id)`` entries of a tree object (ids of ``id_len`` bytes)."""
     entries = []
     pos = 0
     while pos < len(data):
         space = data.index(b" ", pos)
         nul = data.index(b"\0", space)
-        entries.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 21]))
-        pos = nul + 21
+        entries.append((data[pos:space], data[space + 1 : nul], data[nul + 1 : nul + 1 + id_len]))
+        pos = nul + 1 + id_len
     return entries
 
 
@@ -534,33 +567,97 @@ def _tree_bytes(entries: list[tuple[bytes, bytes, bytes]]) -> bytes:
 
 
 def _append_line(old: bytes, line: str) -> bytes:
+    """``old`` with ``line`` appended (unchanged when it already holds that exact line)."""
+    new = line.encode()
+    if new in old.split(b"\n"):
+        return old
     if old and not old.endswith(b"\n"):
         old += b"\n"
-    return old + line.encode() + b"\n"
+    return old + new + b"\n"
 
 
-def _notes_tree_append(repo: Repo, cat: CatFile, tree: str | None, target: str, line: str) -> str:
+class CorruptState(GitopsError):
+    """A gitops-ml ref is damaged; nothing was written (exit 3)."""
+
+    def __init__(self, ref: str, why: str) -> None:
+        super().__init__(
+            f"{ref} is damaged ({why}); nothing was changed: inspect it with "
+            f"'git log {ref}', restore it from 'git reflog {ref}' or a clone",
+            3,
+        )
+
+
+def _tree_of_ref(cat: CatFile, ref: str, commit: str | None) -> str | None:
+    """The tree of ``commit`` (the value of ``ref``), checked: None when ``commit`` is None;
+    :class:`CorruptState` when it is not a commit or its tree is missing."""
+    if commit is None:
+        return None
+    got = cat.get(commit)
+    if got is None:
+        raise CorruptState(ref, f"its commit {commit[:12]} is missing")
+    if got[1] != "commit":
+        raise CorruptState(ref, f"it points to a {got[1]}, not a commit")
+    tree = got[2].split(b"\n", 1)[0].split()[1].decode()
+    found = cat.get(tree)
+    if found is None or found[1] != "tree":
+        raise CorruptState(ref, f"its tree {tree[:12]} is missing")
+    return tree
+
+
+def check_state(repo: Repo) -> None:
+    """Check the notes and environments refs before a command runs (exit 3 if damaged).
+
+    A ref that does not exist yet is fine; one that points to something other than a
+    commit, or to a commit whose tree is missing, raises :class:`CorruptState`.
+    """
+    cat = shared_cat(repo)
+    for ref in (NOTES_REF, ENVIRONMENTS_REF):
+        got = cat.get(ref)
+        if got is None:
+            if resolve_ref(repo, ref) is None and not _ref_exists(repo, ref):
+                continue
+            raise CorruptState(ref, "it names an object that is missing")
+        _tree_of_ref(cat, ref, got[0])
+
+
+def _ref_exists(repo: Repo, ref: str) -> bool:
+    proc = git.run(["show-ref", "--verify", "-q", ref], repo.top, check=False)
+    return proc.returncode == 0
+
+
+def _notes_tree_append(
+    repo: Repo, cat: CatFile, tree: str | None, target: str, line: str, *, depth: int = 0
+) -> str:
     """A new notes tree: ``tree`` with ``line`` appended to the note of ``target``.
 
-    Reads any fan-out (``ab/cdef...``) git may have made and keeps it; a new note goes
-    into the deepest existing fan-out level on its path.
+    Reads any fan-out (``ab/cdef...``) git may have made. A new note goes under its
+    two-character fan-out directory (``ab/cdef...``, as git fans out large notes trees),
+    so adding a fact rewrites that small subtree and the root, never every note.
     """
     got = cat.get(tree) if tree else None
-    entries = _parse_tree(got[2]) if got else []
+    if tree and got is None:
+        raise CorruptState(NOTES_REF, f"tree {tree[:12]} is missing")
+    entries = _parse_tree(got[2], repo.id_len) if got else []
     want = target.encode()
     for i, (mode, name, oid) in enumerate(entries):
         if name == want and mode != b"40000":
             old = cat.get(oid.hex())
-            blob = write_blob(repo, _append_line(old[2] if old else b"", line))
+            if old is None:
+                raise CorruptState(NOTES_REF, f"the note of {target[:12]} is missing")
+            blob = write_blob(repo, _append_line(old[2], line))
             entries[i] = (b"100644", name, bytes.fromhex(blob))
             return write_object(repo, "tree", _tree_bytes(entries))
     for i, (mode, name, oid) in enumerate(entries):
         if mode == b"40000" and len(name) == 2 and want.startswith(name):
-            sub = _notes_tree_append(repo, cat, oid.hex(), target[2:], line)
+            sub = _notes_tree_append(repo, cat, oid.hex(), target[2:], line, depth=depth + 1)
             entries[i] = (mode, name, bytes.fromhex(sub))
             return write_object(repo, "tree", _tree_bytes(entries))
-    blob = write_blob(repo, _append_line(b"", line))
-    entries.append((b"100644", want, bytes.fromhex(blob)))
+    new_blob = bytes.fromhex(write_blob(repo, _append_line(b"", line)))
+    if depth == 0:
+        sub_tree = write_object(repo, "tree", _tree_bytes([(b"100644", want[2:], new_blob)]))
+        entries.append((b"40000", want[:2], bytes.fromhex(sub_tree)))
+    else:
+        entries.append((b"100644", want, new_blob))
     return write_object(repo, "tree", _tree_bytes(entries))
 
 
@@ -574,15 +671,47 @@ def _notes_commit(
     when: float,
     message: str,
 ) -> str:
-    tree: str | None = None
-    if notes_old:
-        got = cat.get(notes_old)
-        tree = got[2].split(b"\n", 1)[0].split()[1].decode() if got else None
-    for target, line in note_lines.items():
-        tree = _notes_tree_append(repo, cat, tree, target, line)
+    tree = _tree_of_ref(cat, NOTES_REF, notes_old)
+    for target, text in note_lines.items():
+        for line in text.split("\n"):
+            if line.strip():
+                tree = _notes_tree_append(repo, cat, tree, target, line)
     assert tree is not None
     parents = [notes_old] if notes_old else []
     return write_object(repo, "commit", _commit_bytes(tree, parents, ident, when, message))
+
+
+def _environments_commit(
+    repo: Repo,
+    cat: CatFile,
+    old: str | None,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    ident: tuple[str, str],
+    when: float,
+) -> str | None:
+    """A commit adding the environment files that ``old``'s tree lacks (None: none).
+
+    The tree is flat: one ``<fingerprint>.json`` blob per environment.
+    """
+    tree = _tree_of_ref(cat, ENVIRONMENTS_REF, old)
+    got = cat.get(tree) if tree else None
+    entries = _parse_tree(got[2], repo.id_len) if got else []
+    names = {name for _, name, _ in entries}
+    added = []
+    for fingerprint, data in files:
+        name = f"{fingerprint}.json".encode()
+        if name in names:
+            continue
+        entries.append((b"100644", name, bytes.fromhex(write_blob(repo, data))))
+        names.add(name)
+        added.append(fingerprint)
+    if not added:
+        return None
+    new_tree = write_object(repo, "tree", _tree_bytes(entries))
+    message = "gitops-ml: environment " + ", ".join(f[:12] for f in added) + "\n"
+    parents = [old] if old else []
+    return write_object(repo, "commit", _commit_bytes(new_tree, parents, ident, when, message))
 
 
 def _maybe_gc(repo: Repo) -> None:
@@ -607,28 +736,32 @@ def write_run(
     message: str,
     ident: tuple[str, str],
     when: float,
-    note_lines: Mapping[str, str],
+    environment: tuple[str, bytes] | None = None,
+    note_lines: Mapping[str, str] | None = None,
     retries: int = 200,
 ) -> str:
-    """Create ``refs/runs/<run_id>`` and append the note lines, atomically.
+    """Create ``refs/runs/<run_id>`` (and store its environment), atomically.
 
-    The objects are written first (loose, unreachable until the refs move); then one
-    ``git update-ref --stdin`` transaction creates the run ref and compare-and-swaps the
-    notes ref together, retried when another writer moved the notes first. ``note_lines``
-    maps a commit id (or ``"@run"`` for the new run commit itself) to a JSON line.
-    Returns the run commit id.
+    The objects are written first, in-process (loose, unreachable until the refs move);
+    then one ``git update-ref --stdin`` transaction creates the run ref and, only when
+    ``environment`` (``(fingerprint, content)``, see :func:`record.environment_file`) is
+    not stored yet, compare-and-swaps ``refs/gitops-ml/environments`` with it added; it is
+    retried when another writer moved that ref first. No notes line is written for a run
+    (storage contract v2); ``note_lines`` (a commit id, or ``"@run"`` for the new run
+    commit, to a JSON line) adds facts in the same transaction. Returns the run commit id.
     """
     ref = RUNS_PREFIX + run_id
     run_commit = write_object(
         repo, "commit", _commit_bytes(tree, [parent] if parent else [], ident, when, message)
     )
-    lines = {run_commit if t == "@run" else t: line for t, line in note_lines.items()}
-    _notes_transaction(
+    lines = {run_commit if t == "@run" else t: line for t, line in (note_lines or {}).items()}
+    _transaction(
         repo,
         lines,
         f"gitops-ml: run {run_id}\n",
         ident,
         create=(ref, run_commit),
+        environments=[environment] if environment else [],
         retries=retries,
     )
     _maybe_gc(repo)
@@ -638,31 +771,51 @@ def write_run(
 def append_notes(
     repo: Repo, note_lines: Mapping[str, str], message: str, retries: int = 200
 ) -> str:
-    """Append JSON lines to the notes of existing commits (compare-and-swap, retried)."""
-    return _notes_transaction(repo, note_lines, message, identity(repo), retries=retries)
+    """Append JSON lines to the notes of existing commits (compare-and-swap, retried).
+
+    A value may hold several lines (separated by newlines); a line the note already holds
+    is not added twice.
+    """
+    return _transaction(repo, note_lines, message, identity(repo), retries=retries)
 
 
-def _notes_transaction(
+def store_environments(repo: Repo, files: Sequence[tuple[str, bytes]], retries: int = 200) -> bool:
+    """Add environment files (``(fingerprint, content)``) that are not stored yet to
+    ``refs/gitops-ml/environments`` (compare-and-swap, retried); True if any was added."""
+    for fingerprint, data in files:
+        _check_environment(fingerprint, data)
+    before = resolve_ref(repo, ENVIRONMENTS_REF)
+    _transaction(repo, {}, "", identity(repo), environments=files, retries=retries)
+    return resolve_ref(repo, ENVIRONMENTS_REF) != before
+
+
+def _transaction(
     repo: Repo,
     lines: Mapping[str, str],
     message: str,
     ident: tuple[str, str],
     *,
     create: tuple[str, str] | None = None,
+    environments: Sequence[tuple[str, bytes]] = (),
     retries: int = 200,
 ) -> str:
-    """Append ``lines`` to the notes (and create the ref ``create`` = (ref, commit), if
-    given) in one ``update-ref`` transaction: a compare-and-swap on the notes ref, retried
-    while other writers win. Returns the new notes commit ("" when there were no lines)."""
+    """One ``update-ref`` transaction: create the ref ``create`` = (ref, commit) if given,
+    append ``lines`` to the notes and add ``environments``, each ref moved by
+    compare-and-swap; retried while other writers win. Returns the new notes commit
+    ("" when there were no lines)."""
     cat = shared_cat(repo)
+    zero = repo.zero
     for attempt in range(retries):
-        # A retry re-reads the ref with a new process: never trust a cached value twice.
-        notes_old = _current_ref(cat, NOTES_REF) if attempt == 0 else resolve_ref(repo, NOTES_REF)
+        # A retry re-reads the refs with a new process: never trust a cached value twice.
+        def now(ref: str, first: bool = attempt == 0) -> str | None:
+            return _current_ref(cat, ref) if first else resolve_ref(repo, ref)
+
         tx = "start\n"
         if create:
             tx += f"create {create[0]} {create[1]}\n"
         notes_new = ""
         if lines:
+            notes_old = now(NOTES_REF)
             notes_new = _notes_commit(
                 repo,
                 cat,
@@ -672,7 +825,16 @@ def _notes_transaction(
                 when=time.time(),
                 message=message,
             )
-            tx += f"update {NOTES_REF} {notes_new} {notes_old or ZERO}\n"
+            tx += f"update {NOTES_REF} {notes_new} {notes_old or zero}\n"
+        if environments:
+            env_old = now(ENVIRONMENTS_REF)
+            env_new = _environments_commit(
+                repo, cat, env_old, environments, ident=ident, when=time.time()
+            )
+            if env_new:
+                tx += f"update {ENVIRONMENTS_REF} {env_new} {env_old or zero}\n"
+        if tx == "start\n":
+            return notes_new
         tx += "prepare\ncommit\n"
         done = git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False)
         if done.returncode == 0:
@@ -680,19 +842,115 @@ def _notes_transaction(
         if create and resolve_ref(repo, create[0]) is not None:
             raise GitopsError(f"{create[0]} already exists", 2)
         time.sleep(min(0.002 * (attempt + 1), 0.05))
-    raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
+    raise GitopsError("could not update the gitops-ml refs: too many concurrent writers", 3)
+
+
+# ---------------------------------------------------------------- environments
+
+
+def _check_environment(fingerprint: str, data: bytes) -> None:
+    """Refuse an environment file whose name is not the hash of its content."""
+    from gitops_ml.core.hashing import hash_bytes
+
+    if not _FINGERPRINT.fullmatch(fingerprint) or hash_bytes(data) != fingerprint:
+        raise GitopsError(
+            f"environment {fingerprint[:16]!r} in {ENVIRONMENTS_REF} does not match its "
+            "content (its name must be the BLAKE3 hash of its bytes): forged or damaged, refused",
+            3,
+        )
+
+
+def read_environments(repo: Repo, fingerprints: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored environments named, each checked against its name (one batch read).
+
+    A missing one is left out; one whose content does not hash to its name raises.
+    """
+    import json
+
+    wanted = [f for f in dict.fromkeys(fingerprints) if _FINGERPRINT.fullmatch(f)]
+    blobs = read_objects(repo, [f"{ENVIRONMENTS_REF}:{f}.json" for f in wanted])
+    out: dict[str, dict[str, Any]] = {}
+    for fingerprint, data in zip(wanted, blobs, strict=True):
+        if data is None:
+            continue
+        _check_environment(fingerprint, data)
+        try:
+            value = json.loads(data)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise GitopsError(f"environment {fingerprint[:16]} is not a JSON object", 3)
+        out[fingerprint] = value
+    return out
+
+
+def read_environment(repo: Repo, fingerprint: str) -> dict[str, Any]:
+    """One stored environment (Python, implementation, platform, distributions), checked
+    against its name; a missing or forged one is a one-line error (exit 3)."""
+    if not _FINGERPRINT.fullmatch(fingerprint):
+        raise GitopsError(f"{fingerprint[:70]!r} is not an environment fingerprint", 3)
+    found = read_environments(repo, [fingerprint])
+    if fingerprint not in found:
+        raise GitopsError(
+            f"environment {fingerprint[:12]} is not in {ENVIRONMENTS_REF} "
+            "(run 'gitops-ml sync' to fetch it)",
+            3,
+        )
+    return found[fingerprint]
+
+
+def list_environments(repo: Repo, commit: str | None = None) -> dict[str, str]:
+    """``{fingerprint: blob id}`` of the environments in ``commit`` (default: the ref);
+    entries whose name is not ``<64 hex>.json`` are left out."""
+    spec = commit or ENVIRONMENTS_REF
+    proc = git.run(["ls-tree", "-z", spec], repo.top, check=False)
+    if proc.returncode != 0:
+        return {}
+    out: dict[str, str] = {}
+    for item in proc.stdout.decode(errors="replace").split("\0"):
+        meta, _, name = item.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob" and name.endswith(".json"):
+            out[name[: -len(".json")]] = parts[2]
+    return out
 
 
 # ---------------------------------------------------------------- reading runs
 
 
+RUN_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+_WARNED: set[str] = set()
+
+
+def is_run_id(name: str) -> bool:
+    """Whether ``name`` is a well-formed run id (a ULID: 26 of Crockford's base32)."""
+    return RUN_ID.fullmatch(name) is not None
+
+
+def _warn_bad_ref(ref: str) -> None:
+    if ref not in _WARNED:
+        _WARNED.add(ref)
+        import sys
+
+        shown = ref.encode("unicode_escape", "backslashreplace").decode("ascii")
+        print(f"gitops-ml: warning: ignoring {shown!r}: not a run id", file=sys.stderr)
+
+
 def list_runs(repo: Repo) -> dict[str, str]:
-    """All run ids and their commit ids, from one ``for-each-ref``."""
+    """All run ids and their commit ids, from one ``for-each-ref``.
+
+    A ref under ``refs/runs/`` whose name is not a run id (a hostile remote's
+    ``refs/runs/$(touch pwned)``) is ignored with a warning.
+    """
     text = git.out(["for-each-ref", "--format=%(objectname) %(refname)", RUNS_PREFIX], repo.top)
     runs: dict[str, str] = {}
     for line in text.splitlines():
-        sha, _, name = line.partition(" ")
-        runs[name[len(RUNS_PREFIX) :]] = sha
+        sha, _, ref = line.partition(" ")
+        name = ref[len(RUNS_PREFIX) :]
+        if RUN_ID.fullmatch(name):
+            runs[name] = sha
+        else:
+            _warn_bad_ref(ref)
     return runs
 
 
@@ -821,7 +1079,7 @@ def make_commit(repo: Repo, tree: str, parent: str | None, message: str) -> str:
 
 def cas_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
     """Move ``ref`` from ``old`` (None: must not exist) to ``new``; False if it moved first."""
-    tx = f"start\nupdate {ref} {new} {old or ZERO}\nprepare\ncommit\n"
+    tx = f"start\nupdate {ref} {new} {old or repo.zero}\nprepare\ncommit\n"
     return (
         git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False).returncode == 0
     )

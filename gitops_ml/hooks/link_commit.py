@@ -5,8 +5,10 @@ as it was, uncommitted changes included), two notes lines are appended: on the r
 ``{"type":"link","commit":HEAD,"run":ID}`` and on HEAD ``{"type":"code-of","run":ID}``, so
 ``git log --notes=gitops-ml`` shows "this commit is the code of run X".
 
-Fast: one ``cat-file --batch`` reads HEAD, the notes of HEAD^ (the runs made on it) and
-only those runs' commits; nothing else is listed or walked.
+Fast: the runs made on HEAD^ can only have started after HEAD^ was committed, and run ids
+begin with their start time; so one ``for-each-ref`` of ``refs/runs/`` (names only) picks
+the runs started since (less an hour for clock skew), and one ``cat-file --batch`` reads
+HEAD and only those runs' commits. Nothing else is listed or walked.
 """
 
 from __future__ import annotations
@@ -56,11 +58,7 @@ def link_head(repo: gitstore.Repo) -> list[str]:
     if len(parents) != 1:
         return []
     base = parents[0]
-    candidates = [
-        str(f["run"])
-        for f in _facts(_note(cat, base))
-        if f.get("type") == "run" and isinstance(f.get("run"), str)
-    ]
+    candidates = _runs_since(repo, cat, base)
     if not candidates:
         return []
     done = {str(f.get("run")) for f in _facts(_note(cat, head_sha)) if f.get("type") == "code-of"}
@@ -83,6 +81,39 @@ def link_head(repo: gitstore.Repo) -> list[str]:
         lines[head_sha] = "\n".join(_dumps({"type": "code-of", "run": r}) for r in linked)
         gitstore.append_notes(repo, lines, f"gitops-ml: link {head_sha[:12]} to its runs\n")
     return linked
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_SKEW_MS = 3_600_000  # runs up to an hour "before" their base commit: clocks differ
+
+
+def _started_ms(run_id: str) -> int | None:
+    """The start time a ULID run id begins with (milliseconds), None if not a ULID."""
+    value = 0
+    for ch in run_id[:10]:
+        digit = _CROCKFORD.find(ch)
+        if digit < 0:
+            return None
+        value = value * 32 + digit
+    return value if len(run_id) == 26 else None
+
+
+def _runs_since(repo: gitstore.Repo, cat: gitstore.CatFile, base: str) -> list[str]:
+    """Ids of the runs that started after ``base`` was committed (less the skew)."""
+    got = cat.get(base)
+    if got is None:
+        return []
+    committer = [h for h in got[2].split(b"\n\n", 1)[0].split(b"\n") if h.startswith(b"committer ")]
+    try:
+        since = int(committer[0].rsplit(b" ", 2)[1]) * 1000 - _SKEW_MS
+    except (IndexError, ValueError):
+        since = 0
+    out = []
+    for run_id in gitstore.list_runs(repo):
+        started = _started_ms(run_id)
+        if started is not None and started >= since:
+            out.append(run_id)
+    return out
 
 
 def _dumps(item: dict[str, str]) -> str:

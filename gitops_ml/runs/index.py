@@ -222,6 +222,6 @@ def full_record(repo: gitstore.Repo, prefix: str) -> dict[str, Any]:
     """The complete record of one run (distributions included) with its notes facts."""
     run_id, commit = resolve(repo, prefix)
     text = gitstore.read_run_records(repo, [commit])[0]
-    rec = record.loads(run_id, text, commit)
+    rec = record.with_full_environment(repo, record.loads(run_id, text, commit))
     rec["notes"] = _parse_facts(gitstore.read_notes(repo, [commit]).get(commit, []))
     return rec

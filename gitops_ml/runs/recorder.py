@@ -5,7 +5,8 @@ written to refs until :meth:`ActiveRun.finish`, which writes the whole run in on
 ref transaction. The concerns live in their own modules: :mod:`.snapshotting` (params,
 snapshot, data), :mod:`.paramsfiles` (the lock, the journal, restoring),
 :mod:`.isolation` (``--isolated`` worktrees), :mod:`.child` (the process and signals),
-:mod:`.sidechannel` (what the API logs), :mod:`.outputs` and :mod:`.assemble`.
+:mod:`.sidechannel` (what the API logs), :mod:`.outputs`; the record is
+:func:`gitops_ml.core.record.build`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from gitops_ml.core.errors import UsageError
 from gitops_ml.core.hashing import DataEntry, HashCache
 from gitops_ml.data.cache import LocalStore
 from gitops_ml.runs import (
-    assemble,
     child,
     isolation,
     paramsfiles,
@@ -146,6 +146,7 @@ class ActiveRun:
         identity (both wait on other processes while the snapshot waits on git).
         """
         recover_interrupted(self.repo)
+        gitstore.check_state(self.repo)  # damaged notes/environments: stop before the command
         self.env.start(executes=executes)
         if self.spec.replay is not None:
             self._begin_replay(self.spec.replay)
@@ -227,7 +228,7 @@ class ActiveRun:
             self._restore_files()  # the user's params files first: the command is done
             self.logged.read(self._side)
             self.params.update(self.logged.params)
-            rec = self._record(exit_code)
+            rec, whole_env = self._record(exit_code)
             assert self.snapshot is not None
             commit = gitstore.write_run(
                 self.repo,
@@ -237,14 +238,16 @@ class ActiveRun:
                 message=record.message(rec),
                 ident=(rec["user"]["name"], rec["user"]["email"]),
                 when=self.started,
-                note_lines={self.head: assemble.note(rec)} if self.head else {},
+                environment=record.environment_file(whole_env),
             )
             rec["git"]["snapshot"] = commit
-            return rec
+            rec["environment"] = {**whole_env, **rec["environment"]}  # type: ignore[typeddict-item]
+            return rec  # type: ignore[return-value]
         finally:
             self.cleanup()
 
-    def _record(self, exit_code: int) -> dict[str, Any]:
+    def _record(self, exit_code: int) -> tuple[record.RunRecord, dict[str, Any]]:
+        """The record (:func:`record.build`) and the whole environment captured."""
         from gitops_ml.core.metrics import read_metrics
 
         ended = time.time()
@@ -256,31 +259,36 @@ class ActiveRun:
         replay = self.spec.replay
         hashseed = self.env.environ().get("PYTHONHASHSEED")
         skipped = self.snapshot.skipped + self.snapshot.secrets
-        return assemble.build(
+        whole_env = self.env.result()
+        env_entry, _ = record.split_environment(whole_env)
+        ident = gitstore.identity(self.repo)
+        rec = record.build(
             run_id=self.id,
-            spec=self.spec,
+            name=self.spec.name,
+            command=self.spec.command,
             cwd=replay.cwd if replay else self.repo.prefix.rstrip("/") or ".",
             exit_code=exit_code,
-            timing=assemble.Timing(self.started, ended),
-            ident=gitstore.identity(self.repo),
-            git={
-                "base": self.head,
-                "branch": self.branch,
-                "dirty": self.dirty,
-                "tree": self.snapshot.tree,
-            },
-            collected={
-                "params": self.params,
-                "metrics": metrics,
-                "data": [entry.record() for entry in self.data],
-                "outputs": outputs,
-                "artifacts": self.logged.artifacts,
-                "environment": self.env.result(),
-                "seeds": seeds(self.params, self.logged.seeds, hashseed),
-                "tags": self.logged.tags,
-                "skipped": [{"path": p, "size": s} for p, s in skipped],
-            },
+            started=self.started,
+            ended=ended,
+            user=ident,
+            host=os.uname().nodename,
+            base=self.head,
+            branch=self.branch,
+            dirty=self.dirty,
+            tree=self.snapshot.tree,
+            params=self.params,
+            metrics=metrics,
+            data=[entry.record() for entry in self.data],  # type: ignore[misc]
+            outputs=outputs,  # type: ignore[arg-type]
+            artifacts=self.logged.artifacts,
+            environment=env_entry,
+            seeds=seeds(self.params, self.logged.seeds, hashseed),
+            tags=self.logged.tags,
+            isolated=self.spec.isolated,
+            reproduces=self.spec.reproduces,
+            skipped=skipped,
         )
+        return rec, whole_env
 
     def abort(self) -> None:
         """Give the run up: params files restored, worktree removed, nothing recorded."""

@@ -16,7 +16,8 @@ def test_init_is_idempotent(tmp_path: Path) -> None:
     assert "wrote gitops-ml.yaml" in proc.stdout
     config = (repo / "gitops-ml.yaml").read_bytes()
     assert b"params:" in config and b"#" in config  # commented
-    assert git(repo, "config", "--get", "notes.displayRef").strip() == "refs/notes/gitops-ml"
+    # plain git log stays quiet unless asked (gitops-ml log shows runs per commit)
+    assert git(repo, "config", "--get", "notes.displayRef", check=False).strip() == ""
     assert git(repo, "config", "--get", "notes.rewriteRef").strip() == "refs/notes/gitops-ml"
     settings = git(repo, "config", "--list", "--local")
     for _ in range(2):
@@ -41,9 +42,10 @@ def test_init_from_a_subdirectory_writes_at_the_root(tmp_path: Path) -> None:
 
 def test_notes_follow_an_amend_after_init(project: Path) -> None:
     assert cli(project, "init").returncode == 0
-    assert cli(project, "run", "--", "true").returncode == 0
+    # a fact on a user's commit (as link-commit writes: "this commit is the code of run X")
+    git(project, "notes", "--ref=gitops-ml", "add", "-m", '{"type":"code-of","run":"X"}')
     git(project, "commit", "-q", "--amend", "-m", "amended")
-    assert '"type":"run"' in git(project, "notes", "--ref=gitops-ml", "show", "HEAD")
+    assert '"type":"code-of"' in git(project, "notes", "--ref=gitops-ml", "show", "HEAD")
 
 
 def test_initialize_is_typed_and_idempotent(project: Path) -> None:
@@ -57,3 +59,12 @@ def test_initialize_is_typed_and_idempotent(project: Path) -> None:
     assert any(line.startswith("installed the pre-commit hook") for line in first)
     assert initialize(repo, InitOptions(hooks=True)) == []
     assert initialize(repo) == []
+
+
+def test_init_notes_in_log_sets_display_ref(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    assert cli(repo, "init", "--notes-in-log").returncode == 0
+    assert git(repo, "config", "--get", "notes.displayRef").strip() == "refs/notes/gitops-ml"
+    assert "nothing changed" in cli(repo, "init", "--notes-in-log").stdout

@@ -2,7 +2,8 @@
 
 A run is a commit under refs/runs/<id> whose tree is the work tree (uncommitted and
 untracked-not-ignored files included, declared data excluded) and whose parent is HEAD,
-with the record in its message and one notes line on HEAD; nothing the user sees moves.
+with the record in its message; no notes line anywhere (contract v2); the environment is
+stored once under refs/gitops-ml/environments; nothing the user sees moves.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from blake3 import blake3
 
 from tests.conftest import cli, git, make_project, run_ids, write
 
@@ -107,8 +110,13 @@ def test_snapshot_is_the_work_tree_and_nothing_moves(tmp_path: Path) -> None:
     assert rec["git"]["base"] == head and rec["git"]["branch"] == "main"
     assert rec["git"]["dirty"] is True
     assert {d["path"] for d in rec["data"]} == {"data", "data.csv"}
-    notes = git(repo, "notes", "--ref=gitops-ml", "show", "HEAD").splitlines()
-    assert [json.loads(n)["run"] for n in notes] == [run_id]
+    # v2: no notes at all for a run; the environment is stored once, by content hash
+    assert git(repo, "for-each-ref", "refs/notes/") == ""
+    env = rec["environment"]
+    assert rec["schema"] == 2 and "distributions" not in env and "python" not in env
+    stored = git(repo, "cat-file", "blob", f"refs/gitops-ml/environments:{env['fingerprint']}.json")
+    assert blake3(stored.encode()).hexdigest() == env["fingerprint"]
+    assert json.loads(stored)["python"] == "{}.{}.{}".format(*sys.version_info[:3])
 
 
 def test_hostile_file_names_are_kept_exactly(project: Path) -> None:
@@ -149,13 +157,14 @@ def test_unborn_branch(tmp_path: Path) -> None:
     rec = record(repo, run_id)
     assert rec["git"]["base"] is None and rec["git"]["branch"] == "main"
     assert rec["metrics"] == {"accuracy": 0.99, "loss": 0.1}
-    # the first commit afterwards, then a run on it gets its notes line
+    # the first commit afterwards, then a run on it: its parent is that commit
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "first")
     assert cli(repo, "run", "--", "true").returncode == 0
     second = [i for i in run_ids(repo) if i != run_id]
-    notes = git(repo, "notes", "--ref=gitops-ml", "show", "HEAD").splitlines()
-    assert [json.loads(n)["run"] for n in notes] == second
+    assert len(second) == 1
+    parents = git(repo, "rev-list", "--parents", "-n1", f"refs/runs/{second[0]}").split()[1:]
+    assert parents == [git(repo, "rev-parse", "HEAD").strip()]
 
 
 def test_run_from_a_subdirectory(project: Path) -> None:
@@ -174,14 +183,40 @@ def test_run_from_a_subdirectory(project: Path) -> None:
     assert rec["params"] == {"lr": 0.1, "seed": 1}  # params file found at the repo root
 
 
-def test_git_log_shows_runs_after_init(project: Path) -> None:
+def test_plain_git_log_stays_quiet_after_init(project: Path) -> None:
     assert cli(project, "init").returncode == 0
     proc = cli(project, "run", "-n", "first", "--", sys.executable, "train.py")
     assert proc.returncode == 0, proc.stderr
     run_id = one_run(project)
-    for args in (["log", "--notes=gitops-ml"], ["log"]):  # displayRef makes plain log show it
-        out = git(project, *args)
-        assert "Notes (gitops-ml):" in out and run_id in out, args
+    out = git(project, "log")
+    assert "Notes" not in out and run_id not in out
+
+
+def test_one_environment_stored_once_for_many_runs(project: Path) -> None:
+    for _ in range(3):
+        assert cli(project, "run", "--", "true").returncode == 0
+    fingerprints = {record(project, i)["environment"]["fingerprint"] for i in run_ids(project)}
+    assert len(fingerprints) == 1
+    listing = git(project, "ls-tree", "refs/gitops-ml/environments").splitlines()
+    assert [ln.split("\t")[1] for ln in listing] == [f"{fingerprints.pop()}.json"]
+    assert git(project, "rev-list", "--count", "refs/gitops-ml/environments").strip() == "1"
+    # runs show gives the whole environment back (merged from the stored file)
+    shown = json.loads(cli(project, "runs", "show", run_ids(project)[0], "--json").stdout)
+    assert shown["environment"]["distributions"] and shown["environment"]["python"]
+
+
+def test_forged_environment_name_is_refused(project: Path) -> None:
+    assert cli(project, "run", "--", "true").returncode == 0
+    run_id = one_run(project)
+    fingerprint = record(project, run_id)["environment"]["fingerprint"]
+    # replace the stored file with other content under the same name
+    forged = git(project, "hash-object", "-w", "--stdin", input='{"python":"evil"}').strip()
+    tree = git(project, "mktree", input=f"100644 blob {forged}\t{fingerprint}.json\n").strip()
+    commit = git(project, "commit-tree", tree, "-m", "forged").strip()
+    git(project, "update-ref", "refs/gitops-ml/environments", commit)
+    proc = cli(project, "runs", "show", run_id, "--json")
+    assert proc.returncode == 3
+    assert "does not match its content" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def _large_file_run(repo: Path, size: int) -> tuple[subprocess.CompletedProcess[str], str]:
