@@ -1,8 +1,8 @@
 """``gitops-ml sync [REMOTE]``: fetch, merge and push runs, notes and deploy refs.
 
-Exit codes: 0 synced; 1 synced, but a run differs between the two sides or a deploy chain
-has diverged (each printed as a warning); 2 no such remote; 3 the remote is unreachable
-or refuses us.
+Exit codes: 0 synced; 1 synced, but a run differs between the two sides, a deploy chain
+has diverged or something the remote sent was refused as malformed (each printed as a
+warning); 2 no such remote; 3 the remote is unreachable or refuses us.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from gitops_ml.core import gitstore
+from gitops_ml.core.errors import GitopsError
 from gitops_ml.sync import gitsync
 
 
@@ -21,8 +22,11 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     repo = gitstore.open_repo()
-    target = gitsync.resolve(repo, args.remote)
-    report = gitsync.sync(repo, target)
+    try:
+        target = gitsync.resolve(repo, args.remote)
+        report = gitsync.sync(repo, target)
+    except GitopsError as exc:  # whatever git said, a token in a URL is never shown
+        raise GitopsError(gitsync.redact(str(exc)), exc.code) from None
     print(f"gitops-ml sync: {report.summary()}")
     for line in report.warnings():
         print(f"gitops-ml: warning: {line}", file=sys.stderr)

@@ -884,18 +884,26 @@ def read_environments(repo: Repo, fingerprints: Sequence[str]) -> dict[str, dict
     return out
 
 
-def read_environment(repo: Repo, fingerprint: str) -> dict[str, Any]:
-    """One stored environment (Python, implementation, platform, distributions), checked
-    against its name; a missing or forged one is a one-line error (exit 3)."""
-    if not _FINGERPRINT.fullmatch(fingerprint):
-        raise GitopsError(f"{fingerprint[:70]!r} is not an environment fingerprint", 3)
-    found = read_environments(repo, [fingerprint])
-    if fingerprint not in found:
-        raise GitopsError(
+class EnvironmentMissing(GitopsError):
+    """A record names an environment this clone does not hold (exit 3)."""
+
+    def __init__(self, fingerprint: str) -> None:
+        super().__init__(
             f"environment {fingerprint[:12]} is not in {ENVIRONMENTS_REF} "
             "(run 'gitops-ml sync' to fetch it)",
             3,
         )
+
+
+def read_environment(repo: Repo, fingerprint: str) -> dict[str, Any]:
+    """One stored environment (Python, implementation, platform, distributions), checked
+    against its name; a missing (:class:`EnvironmentMissing`) or forged one is a one-line
+    error (exit 3)."""
+    if not _FINGERPRINT.fullmatch(fingerprint):
+        raise GitopsError(f"{fingerprint[:70]!r} is not an environment fingerprint", 3)
+    found = read_environments(repo, [fingerprint])
+    if fingerprint not in found:
+        raise EnvironmentMissing(fingerprint)
     return found[fingerprint]
 
 
@@ -1129,3 +1137,167 @@ def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
             return "merged"
         time.sleep(min(0.005 * (attempt + 1), 0.1))
     raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
+
+
+# ---------------------------------------------------------------- what a remote sent
+
+
+def _object_type(repo: Repo, oid: str) -> str | None:
+    proc = git.run(["cat-file", "-t", oid], repo.top, check=False)
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def _is_ancestor(repo: Repo, a: str, b: str) -> bool:
+    return git.run(["merge-base", "--is-ancestor", a, b], repo.top, check=False).returncode == 0
+
+
+class Refused(GitopsError):
+    """Something fetched from a remote is malformed; it was not merged (exit 3)."""
+
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"refused the remote's {what}: {why}; local state left as it was", 3)
+
+
+def check_commit(repo: Repo, what: str, oid: str) -> None:
+    """Refuse ``oid`` unless it is a commit whose tree is present."""
+    kind = _object_type(repo, oid)
+    if kind != "commit":
+        raise Refused(what, f"{oid[:12]} is a {kind or 'missing object'}, not a commit")
+    if _object_type(repo, f"{oid}^{{tree}}") != "tree":
+        raise Refused(what, f"the tree of {oid[:12]} is missing")
+
+
+def _ls_tree(repo: Repo, spec: str, *, recursive: bool = False) -> list[tuple[str, str, str, str]]:
+    """``(mode, type, id, path)`` of a tree's entries."""
+    args = ["ls-tree", "-z"] + (["-r"] if recursive else []) + [spec]
+    out = []
+    for item in git.run(args, repo.top).stdout.decode(errors="surrogateescape").split("\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition("\t")
+        mode, kind, oid = meta.split()
+        out.append((mode, kind, oid, path))
+    return out
+
+
+def check_environments(repo: Repo, theirs: str) -> dict[str, str]:
+    """Validate a fetched environments commit: a flat tree of ``<fingerprint>.json``
+    blobs, each hashing to its name (only those this clone lacks are read). Returns
+    ``{fingerprint: blob}``; anything else raises :class:`Refused`."""
+    what = ENVIRONMENTS_REF
+    check_commit(repo, what, theirs)
+    ours = list_environments(repo)
+    entries: dict[str, str] = {}
+    for mode, kind, oid, path in _ls_tree(repo, theirs):
+        name = path[: -len(".json")] if path.endswith(".json") else ""
+        if kind != "blob" or mode != "100644" or not _FINGERPRINT.fullmatch(name):
+            shown = path.encode("unicode_escape").decode("ascii")[:80]
+            raise Refused(what, f"entry {shown!r} is not <fingerprint>.json")
+        entries[name] = oid
+    new = [f for f, oid in entries.items() if ours.get(f) != oid]
+    for fingerprint, data in zip(new, read_objects(repo, [entries[f] for f in new]), strict=True):
+        if data is None:
+            raise Refused(what, f"environment {fingerprint[:12]} is missing")
+        try:
+            _check_environment(fingerprint, data)
+        except GitopsError:
+            raise Refused(
+                what, f"environment {fingerprint[:12]} does not match its content (forged)"
+            ) from None
+    return entries
+
+
+def merge_environments(repo: Repo, theirs: str, retries: int = 50) -> str:
+    """Merge a fetched (and :func:`check_environments`-validated) environments commit into
+    ``refs/gitops-ml/environments``: the union of both trees (entries are content
+    addressed, so a name means one content). A fast-forward when one side contains the
+    other, else a merge commit with both parents, compare-and-swapped and retried.
+    Returns ``"unchanged"``, ``"created"``, ``"fast-forwarded"`` or ``"merged"``."""
+    theirs_entries = check_environments(repo, theirs)
+    for attempt in range(retries):
+        ours = resolve_ref(repo, ENVIRONMENTS_REF)
+        if ours is None:
+            if cas_ref(repo, ENVIRONMENTS_REF, theirs, None):
+                return "created"
+            continue
+        if ours == theirs or _is_ancestor(repo, theirs, ours):
+            return "unchanged"
+        if _is_ancestor(repo, ours, theirs):
+            if cas_ref(repo, ENVIRONMENTS_REF, theirs, ours):
+                return "fast-forwarded"
+            continue
+        union = {**theirs_entries, **list_environments(repo, ours)}
+        tree = write_object(
+            repo,
+            "tree",
+            _tree_bytes(
+                [(b"100644", f"{f}.json".encode(), bytes.fromhex(b)) for f, b in union.items()]
+            ),
+        )
+        commit = write_object(
+            repo,
+            "commit",
+            _commit_bytes(
+                tree,
+                [ours, theirs],
+                identity(repo),
+                time.time(),
+                "gitops-ml: merge environments\n",
+            ),
+        )
+        if cas_ref(repo, ENVIRONMENTS_REF, commit, ours):
+            return "merged"
+        time.sleep(min(0.005 * (attempt + 1), 0.1))
+    raise GitopsError(f"could not update {ENVIRONMENTS_REF}: too many concurrent writers", 3)
+
+
+_MAX_NOTE = 1 << 20
+
+
+def check_notes(repo: Repo, theirs: str) -> None:
+    """Validate a fetched notes commit before it is merged: every note it adds or changes
+    (against the local notes, so the cost is that of the difference) is a blob at a path
+    spelling an object id, holding JSON-object lines, at most 1 MiB; else :class:`Refused`."""
+    what = NOTES_REF
+    check_commit(repo, what, theirs)
+    ours = resolve_ref(repo, NOTES_REF)
+    if ours is not None and _is_ancestor(repo, theirs, ours):
+        return
+    if ours is None:
+        changed = [(m, k, o, p) for m, k, o, p in _ls_tree(repo, theirs, recursive=True)]
+    else:
+        text = git.run(
+            ["diff-tree", "-r", "-z", "--no-renames", "--diff-filter=AM", ours, theirs], repo.top
+        ).stdout.decode(errors="surrogateescape")
+        fields = text.split("\0")
+        changed = []
+        for i in range(0, len(fields) - 1, 2):
+            meta = fields[i].lstrip(":").split()
+            if len(meta) >= 4:
+                changed.append((meta[1], "blob", meta[3], fields[i + 1]))
+    hex_len = 2 * repo.id_len
+    blobs: list[tuple[str, str]] = []
+    for mode, kind, oid, path in changed:
+        name = path.replace("/", "")
+        if kind != "blob" or mode != "100644" or len(name) != hex_len or not _is_hex(name):
+            shown = path.encode("unicode_escape").decode("ascii")[:80]
+            raise Refused(what, f"{shown!r} is not a note on an object")
+        blobs.append((path, oid))
+    import json
+
+    for (path, _), data in zip(blobs, read_objects(repo, [o for _, o in blobs]), strict=True):
+        if data is None or len(data) > _MAX_NOTE:
+            raise Refused(what, f"the note {path} is missing or larger than 1 MiB")
+        for line in data.decode(errors="replace").splitlines():
+            if not line.strip():
+                continue
+            try:
+                ok = isinstance(json.loads(line), dict)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise Refused(what, f"the note {path} holds a line that is not a JSON object")
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)

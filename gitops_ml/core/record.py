@@ -271,9 +271,18 @@ def full_environment(repo: Repo, rec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def with_full_environment(repo: Repo, rec: dict[str, Any]) -> dict[str, Any]:
-    """``rec`` with its environment made whole (:func:`full_environment`), in place."""
+    """``rec`` with its environment made whole (:func:`full_environment`), in place.
+
+    An environment this clone does not hold yet leaves the record's part as it is, with a
+    warning in ``rec["warnings"]``; a forged one raises.
+    """
+    from gitops_ml.core import gitstore
+
     if isinstance(rec.get("environment"), dict):
-        rec["environment"] = full_environment(repo, rec)
+        try:
+            rec["environment"] = full_environment(repo, rec)
+        except gitstore.EnvironmentMissing as exc:
+            rec.setdefault("warnings", []).append(str(exc))
     return rec
 
 

@@ -27,10 +27,8 @@ def sync_or_warn(prog: str, repo: gitstore.Repo, target: gitsync.Remote, *, push
     except Exception as exc:
         what = "pushed" if push else "fetched"
         later = "gitops-ml sync" + ("" if target.arg == "origin" else f" {target.arg}")
-        print(
-            f"{prog}: warning: {exc}; runs and notes were not {what} (run '{later}' later)",
-            file=sys.stderr,
-        )
+        text = gitsync.redact(f"{exc}; runs and notes were not {what} (run '{later}' later)")
+        print(f"{prog}: warning: {text}", file=sys.stderr)
         return OK
     if report.fetched_runs or report.pushed_runs or report.notes != "unchanged":
         print(f"{prog}: {report.summary()}", file=sys.stderr)

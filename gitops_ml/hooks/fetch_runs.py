@@ -48,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = gitsync.upstream_remote(repo)
         target = gitsync.resolve(repo, name if name in names else None)
     except Exception as exc:
-        print(f"{PROG}: warning: {exc}; runs were not fetched", file=sys.stderr)
+        print(
+            f"{PROG}: warning: {gitsync.redact(str(exc))}; runs were not fetched", file=sys.stderr
+        )
         return OK
     return sync_or_warn(PROG, repo, target, push=False)
 

@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         known = gitsync.remote_names(repo)
         target = gitsync.resolve(repo, name if name in known else (url or name))
     except Exception as exc:
-        print(f"{PROG}: warning: {exc}; runs were not pushed", file=sys.stderr)
+        print(f"{PROG}: warning: {gitsync.redact(str(exc))}; runs were not pushed", file=sys.stderr)
         return OK
     return sync_or_warn(PROG, repo, target, push=True)
 

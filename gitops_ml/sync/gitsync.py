@@ -9,8 +9,15 @@ What travels, and how (see README, "Collaboration"):
   (never forced over the local notes), merged as a union of lines
   (:func:`gitstore.merge_notes`) and pushed without force: when another pusher won the
   race the push is rejected, and the whole round (look, fetch, merge, push) is retried.
+- ``refs/gitops-ml/environments`` is fetched into
+  ``refs/gitops-ml/remotes/<remote>/environments``, every entry checked (its name is the
+  hash of its content), merged as the union of both trees and pushed without force.
 - ``refs/deploy/<env>`` chains are fetched into ``refs/deploy-remotes/<remote>/<env>``;
   a local chain behind is fast-forwarded, one ahead is pushed, diverged ones are reported.
+
+What a remote sends is validated before anything is merged: run refs whose name is not a
+run id are not fetched (and ignored locally, with a warning); a notes, environments or
+deploy tip that is not well-formed is refused with a warning and left out of local state.
 
 All traffic goes through the git CLI, so credential helpers, ssh config and
 ``url.<base>.insteadOf`` apply. One ``git ls-remote`` per round tells what differs; a sync
@@ -33,6 +40,7 @@ from gitops_ml.core.errors import EnvironmentProblem, GitopsError, UsageError
 RUNS = gitstore.RUNS_PREFIX
 NOTES = gitstore.NOTES_REF
 DEPLOY = gitstore.DEPLOY_PREFIX
+ENVS = gitstore.ENVIRONMENTS_REF
 _PUSH_CHUNK = 4000  # refspecs per ``git push`` (stays far below the argument limit)
 
 # Words in git's stderr that mean "you may not", as opposed to "cannot get there".
@@ -80,9 +88,13 @@ class Remote:
         return shown if self.arg == self.url else f"{self.arg} ({shown})"
 
 
-def redact(url: str) -> str:
-    """``url`` with any password or token in its user part hidden."""
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1***@", url)
+_USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` (a URL, or a message quoting URLs) with the user part of every URL, where
+    passwords and tokens go, shown as ``***``."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 @dataclass
@@ -98,12 +110,17 @@ class SyncReport:
     deploy_updated: list[str] = field(default_factory=list)
     deploy_pushed: list[str] = field(default_factory=list)
     deploy_diverged: list[str] = field(default_factory=list)
+    environments: str = "unchanged"  # unchanged | created | fast-forwarded | merged
+    environments_pushed: bool = False
+    refused: list[str] = field(default_factory=list)  # why a remote ref was not merged
+    ignored_refs: list[str] = field(default_factory=list)  # remote refs that are not runs
     attempts: int = 0
 
     @property
     def clean(self) -> bool:
-        """True when nothing needs a person: no run conflict, no diverged deploy chain."""
-        return not self.conflicts and not self.deploy_diverged
+        """True when nothing needs a person: no run conflict, no diverged deploy chain,
+        nothing refused."""
+        return not self.conflicts and not self.deploy_diverged and not self.refused
 
     def summary(self) -> str:
         """One line for people."""
@@ -116,6 +133,10 @@ class SyncReport:
             )
             pushed = "pushed" if self.notes_pushed else ""
             parts.append("notes " + " and ".join(w for w in (what, pushed) if w))
+        if self.environments != "unchanged" or self.environments_pushed:
+            got = "" if self.environments == "unchanged" else "fetched"
+            pushed = "pushed" if self.environments_pushed else ""
+            parts.append("environments " + " and ".join(w for w in (got, pushed) if w))
         for env in self.deploy_updated:
             parts.append(f"deploy/{env} updated")
         for env in self.deploy_pushed:
@@ -134,6 +155,12 @@ class SyncReport:
             f"deploy chain {env} has diverged from {self.remote}: neither side was changed; "
             f"compare 'git log {DEPLOY}{env}' with 'git log refs/deploy-remotes/.../{env}'"
             for env in self.deploy_diverged
+        ]
+        out += self.refused
+        out += [
+            f"ignored {ref.encode('unicode_escape').decode('ascii')!r} on {self.remote}: "
+            "not a run id"
+            for ref in self.ignored_refs
         ]
         return out
 
@@ -212,7 +239,7 @@ def _reason(stderr: str) -> str:
 
 
 def _network_error(remote: Remote, stderr: str, doing: str) -> EnvironmentProblem:
-    why = _reason(stderr)
+    why = redact(_reason(stderr).replace(remote.url, redact(remote.url)))
     if any(w in stderr.lower() for w in _DENIED):
         return EnvironmentProblem(f"no permission to {doing} {remote.label}: {why}")
     return EnvironmentProblem(f"cannot reach remote {remote.label}: {why}")
@@ -254,7 +281,7 @@ def ls_remote(repo: gitstore.Repo, remote: Remote, timeout: float | None = None)
     proc = _net(
         repo,
         remote,
-        ["ls-remote", "--refs", remote.arg, f"{RUNS}*", NOTES, f"{DEPLOY}*"],
+        ["ls-remote", "--refs", remote.arg, f"{RUNS}*", NOTES, ENVS, f"{DEPLOY}*"],
         timeout=timeout,
     )
     if proc.returncode != 0:
@@ -262,19 +289,22 @@ def ls_remote(repo: gitstore.Repo, remote: Remote, timeout: float | None = None)
     refs: dict[str, str] = {}
     for line in proc.stdout.splitlines():
         sha, _, ref = line.partition("\t")
-        if ref.startswith((RUNS, DEPLOY)) or ref == NOTES:
+        if ref.startswith((RUNS, DEPLOY)) or ref in (NOTES, ENVS):
             refs[ref] = sha
     return refs
 
 
 def _local_refs(repo: gitstore.Repo) -> dict[str, str]:
     text = git.out(
-        ["for-each-ref", "--format=%(objectname) %(refname)", RUNS, NOTES, DEPLOY], repo.top
+        ["for-each-ref", "--format=%(objectname) %(refname)", RUNS, NOTES, ENVS, DEPLOY],
+        repo.top,
     )
     refs = {}
     for line in text.splitlines():
         sha, _, ref = line.partition(" ")
-        if ref.startswith((RUNS, DEPLOY)) or ref == NOTES:
+        if ref.startswith(RUNS) and not gitstore.is_run_id(ref[len(RUNS) :]):
+            continue
+        if ref.startswith((RUNS, DEPLOY)) or ref in (NOTES, ENVS):
             refs[ref] = sha
     return refs
 
@@ -310,11 +340,16 @@ def _fetch(
 ) -> tuple[str | None, dict[str, str]]:
     """Fetch what we lack; returns the remote notes commit and deploy heads, now local."""
     notes_track = f"refs/notes/remotes/{remote.slug}/gitops-ml"
+    envs_track = f"refs/gitops-ml/remotes/{remote.slug}/environments"
     deploy_track = f"refs/deploy-remotes/{remote.slug}/"
     specs: list[str] = []
     new_runs: list[str] = []
     for ref, sha in theirs.items():
         if not ref.startswith(RUNS):
+            continue
+        if not gitstore.is_run_id(ref[len(RUNS) :]):
+            if ref not in report.ignored_refs:
+                report.ignored_refs.append(ref)
             continue
         mine = ours.get(ref)
         if mine is None:
@@ -322,11 +357,18 @@ def _fetch(
             new_runs.append(ref[len(RUNS) :])
         elif mine != sha:
             report.conflicts.append((ref[len(RUNS) :], mine, sha))
-    tips = {ref: sha for ref, sha in theirs.items() if ref == NOTES or ref.startswith(DEPLOY)}
+    tips = {
+        ref: sha for ref, sha in theirs.items() if ref in (NOTES, ENVS) or ref.startswith(DEPLOY)
+    }
     present = _have_objects(repo, sorted(set(tips.values())))
     local_track: list[tuple[str, str]] = []
     for ref, sha in tips.items():
-        track = notes_track if ref == NOTES else deploy_track + ref[len(DEPLOY) :]
+        if ref == NOTES:
+            track = notes_track
+        elif ref == ENVS:
+            track = envs_track
+        else:
+            track = deploy_track + ref[len(DEPLOY) :]
         if sha in present:
             local_track.append((track, sha))
         else:
@@ -359,6 +401,54 @@ def _fetch(
     return theirs.get(NOTES), deploys
 
 
+def _merge_fetched(
+    repo: gitstore.Repo,
+    theirs: dict[str, str],
+    deploys: dict[str, str],
+    report: SyncReport,
+) -> set[str]:
+    """Validate and merge the fetched notes, environments and deploy tips; a malformed
+    one is refused (a warning in ``report``) and left out. Returns the refs refused."""
+    refused: set[str] = set()
+    notes = theirs.get(NOTES)
+    if notes is not None:
+        try:
+            gitstore.check_notes(repo, notes)
+        except gitstore.Refused as exc:
+            refused.add(NOTES)
+            _refuse(report, str(exc))
+        else:
+            outcome = gitstore.merge_notes(repo, notes)
+            if outcome != "unchanged":
+                report.notes = "merged" if report.notes == "merged" else outcome
+    envs = theirs.get(ENVS)
+    if envs is not None:
+        try:
+            outcome = gitstore.merge_environments(repo, envs)
+        except gitstore.Refused as exc:
+            refused.add(ENVS)
+            _refuse(report, str(exc))
+        else:
+            if outcome != "unchanged":
+                report.environments = outcome
+    good = {}
+    for env, sha in deploys.items():
+        try:
+            gitstore.check_commit(repo, f"{DEPLOY}{env}", sha)
+        except gitstore.Refused as exc:
+            refused.add(DEPLOY + env)
+            _refuse(report, str(exc))
+        else:
+            good[env] = sha
+    _update_deploys(repo, good, report)
+    return refused
+
+
+def _refuse(report: SyncReport, why: str) -> None:
+    if why not in report.refused:
+        report.refused.append(why)
+
+
 def _update_deploys(repo: gitstore.Repo, deploys: dict[str, str], report: SyncReport) -> None:
     """Fast-forward local deploy chains to the remote's where possible."""
     for env, sha in sorted(deploys.items()):
@@ -374,7 +464,9 @@ def _update_deploys(repo: gitstore.Repo, deploys: dict[str, str], report: SyncRe
             report.deploy_diverged.append(env)
 
 
-def _push_specs(repo: gitstore.Repo, theirs: dict[str, str], report: SyncReport) -> list[str]:
+def _push_specs(
+    repo: gitstore.Repo, theirs: dict[str, str], report: SyncReport, refused: set[str]
+) -> list[str]:
     ours = _local_refs(repo)
     conflicted = {RUNS + c[0] for c in report.conflicts}
     specs = [
@@ -382,12 +474,14 @@ def _push_specs(repo: gitstore.Repo, theirs: dict[str, str], report: SyncReport)
         for ref in sorted(ours)
         if ref.startswith(RUNS) and ref not in theirs and ref not in conflicted
     ]
-    if NOTES in ours and ours[NOTES] != theirs.get(NOTES):
-        specs.append(f"{NOTES}:{NOTES}")
+    for ref in (NOTES, ENVS):
+        # a refused remote tip is not overwritten either: a person looks at it first
+        if ref in ours and ours[ref] != theirs.get(ref) and ref not in refused:
+            specs.append(f"{ref}:{ref}")
     for ref, sha in sorted(ours.items()):
         if not ref.startswith(DEPLOY) or theirs.get(ref) == sha:
             continue
-        if ref[len(DEPLOY) :] in report.deploy_diverged:
+        if ref[len(DEPLOY) :] in report.deploy_diverged or ref in refused:
             continue
         if ref not in theirs or _is_ancestor(repo, theirs[ref], sha):
             specs.append(f"{ref}:{ref}")
@@ -427,6 +521,8 @@ def _push(
                 report.pushed_runs.append(ref[len(RUNS) :])
             elif ref == NOTES:
                 report.notes_pushed = True
+            elif ref == ENVS:
+                report.environments_pushed = True
             elif ref.startswith(DEPLOY):
                 report.deploy_pushed.append(ref[len(DEPLOY) :])
     if lost:
@@ -447,23 +543,17 @@ def sync(
     win races; each retry looks at the remote afresh. Raises a one-line
     :class:`EnvironmentProblem` when the remote cannot be reached or refuses us.
     """
-    report = SyncReport(remote=remote.arg)
+    report = SyncReport(remote=redact(remote.arg))
     last = ""
     for attempt in range(attempts):
         report.attempts = attempt + 1
         report.conflicts.clear()
         try:
             theirs = ls_remote(repo, remote, timeout)
-            notes, deploys = _fetch(
-                repo, remote, theirs, _local_refs(repo), report, timeout=timeout
-            )
-            if notes is not None:
-                outcome = gitstore.merge_notes(repo, notes)
-                if outcome != "unchanged":
-                    report.notes = "merged" if report.notes == "merged" else outcome
-            _update_deploys(repo, deploys, report)
+            _, deploys = _fetch(repo, remote, theirs, _local_refs(repo), report, timeout=timeout)
+            refused = _merge_fetched(repo, theirs, deploys, report)
             if push:
-                specs = _push_specs(repo, theirs, report)
+                specs = _push_specs(repo, theirs, report, refused)
                 if specs:
                     _push(repo, remote, specs, report, timeout)
             return report
@@ -471,5 +561,6 @@ def sync(
             last = str(exc)
             time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
     raise GitopsError(
-        f"{remote.label} kept changing during {attempts} attempts ({last}); run sync again", 3
+        f"{remote.label} kept changing during {attempts} attempts ({redact(last)}); run sync again",
+        3,
     )

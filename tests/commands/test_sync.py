@@ -12,7 +12,7 @@ def test_sync_reports_what_moved(project: Path, bare_remote: Path) -> None:
     assert cli(project, "run", "--", "python", "train.py").returncode == 0
     proc = cli(project, "sync")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "gitops-ml sync: origin: 0 runs fetched, 1 pushed; notes pushed\n"
+    assert proc.stdout == "gitops-ml sync: origin: 0 runs fetched, 1 pushed; environments pushed\n"
     assert cli(project, "sync").stdout == "gitops-ml sync: origin: already up to date\n"
     assert run_ids(bare_remote) == run_ids(project)
 

@@ -33,7 +33,7 @@ def test_v01_runs_are_listed_shown_and_mixed_with_v2(project: Path) -> None:
 def test_v01_base_commit_lines_do_not_confuse_link_commit(project: Path) -> None:
     v01.write_run(project)
     assert cli(project, "run", "--", "true").returncode == 0
-    new = [r["id"] for r in cli_json(project, "runs", "ls", "--json") if r["schema"] == 2][0]
+    new = next(r["id"] for r in cli_json(project, "runs", "ls", "--json") if r["schema"] == 2)
     git(project, "commit", "-q", "--allow-empty", "-m", "same tree as the runs")
     proc = cli(project, "hook", "link-commit")
     assert proc.returncode == 0, proc.stderr

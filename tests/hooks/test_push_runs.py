@@ -25,8 +25,8 @@ def test_git_push_carries_runs_and_notes(tmp_path: Path, bare_remote: Path) -> N
     assert proc.returncode == 0, proc.stderr
     assert "gitops-ml-push-runs: origin" in proc.stderr and "1 pushed" in proc.stderr
     assert run_ids(bare_remote) == run_ids(repo)
-    assert git(bare_remote, "rev-parse", "refs/notes/gitops-ml") == git(
-        repo, "rev-parse", "refs/notes/gitops-ml"
+    assert git(bare_remote, "rev-parse", "refs/gitops-ml/environments") == git(
+        repo, "rev-parse", "refs/gitops-ml/environments"
     )
 
 

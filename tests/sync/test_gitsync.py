@@ -45,23 +45,39 @@ def notes_lines(repo: Path) -> set[tuple[str, str]]:
     return lines
 
 
+def _fact(repo: Path, run_id: str, tag: str) -> None:
+    """A fact on a run, as any writer appends one (plain git here)."""
+    line = json.dumps({"type": "tag", "tag": tag}, separators=(",", ":"))
+    git(repo, "notes", "--ref=gitops-ml", "append", "-m", line, f"refs/runs/{run_id}")
+
+
 def test_path_remote_both_ways(tmp_path: Path, bare_remote: Path) -> None:
     a = _published(tmp_path, bare_remote)
     b = _clone(bare_remote, tmp_path / "b")
     _run(a, 0.1)
+    _fact(a, run_ids(a)[0], "from-a")
     first = _sync(a)
     assert "1 pushed" in first.stdout and "notes" in first.stdout
+    assert "environments pushed" in first.stdout
     assert run_ids(bare_remote) == run_ids(a)
     _run(b, 0.2)
+    _sync(b)
+    _fact(b, run_ids(a)[0], "from-b")
     _sync(b)
     _sync(a)
     assert run_ids(a) == run_ids(b) == run_ids(bare_remote)
     assert len(run_ids(a)) == 2
     assert notes_lines(a) == notes_lines(b) == notes_lines(bare_remote)
-    # both runs were made on the same commit: its note holds both lines, merged
-    head = git(a, "rev-parse", "HEAD").strip()
-    ids_on_head = {json.loads(line)["run"] for target, line in notes_lines(a) if target == head}
-    assert ids_on_head == set(run_ids(a))
+    # both clones added a fact to the same run: its note holds both lines, merged
+    run_commit = git(a, "rev-parse", f"refs/runs/{run_ids(a)[0]}").strip()
+    tags = {json.loads(line)["tag"] for target, line in notes_lines(a) if target == run_commit}
+    assert tags == {"from-a", "from-b"}
+    envs = "refs/gitops-ml/environments"
+    assert (
+        git(a, "rev-parse", envs)
+        == git(b, "rev-parse", envs)
+        == git(bare_remote, "rev-parse", envs)
+    )
     assert "already up to date" in _sync(a).stdout
     # the remote's notes came in through a tracking ref; the local notes were never forced
     assert git(a, "rev-parse", "--verify", "-q", "refs/notes/remotes/origin/gitops-ml").strip()
@@ -230,8 +246,16 @@ def test_concurrent_clones_runs_and_syncs(tmp_path: Path, bare_remote: Path) -> 
     assert run_ids(a) == run_ids(b) == run_ids(bare_remote)
     lines = notes_lines(a)
     assert lines == notes_lines(b) == notes_lines(bare_remote)
-    recorded = {json.loads(line)["run"] for _, line in lines if '"type":"run"' in line}
-    assert recorded == set(run_ids(a))
+    envs = "refs/gitops-ml/environments"
+    assert (
+        git(a, "rev-parse", envs)
+        == git(b, "rev-parse", envs)
+        == git(bare_remote, "rev-parse", envs)
+    )
+    for run_id in run_ids(a):  # every run's environment is readable in every clone
+        for repo in (a, b):
+            shown = cli(repo, "runs", "show", run_id, "--json")
+            assert shown.returncode == 0 and json.loads(shown.stdout)["environment"]["python"]
 
 
 def test_notes_survive_amend_and_rebase(tmp_path: Path) -> None:
@@ -241,9 +265,13 @@ def test_notes_survive_amend_and_rebase(tmp_path: Path) -> None:
     write(repo / "feature.py", "x = 1\n")
     git(repo, "add", "feature.py")
     git(repo, "commit", "-q", "-m", "feature")
-    _run(repo, 0.1)
+    write(repo / "feature.py", "x = 2\n")  # a run on uncommitted code
+    assert cli(repo, "run", "--", "python", "train.py").returncode == 0
     run_id = run_ids(repo)[0]
-    git(repo, "commit", "-q", "--amend", "-m", "feature, amended")
+    # the run's code committed: link-commit notes it on the new commit
+    git(repo, "commit", "-q", "-a", "-m", "the run's code")
+    assert cli(repo, "hook", "link-commit").returncode == 0
+    git(repo, "commit", "-q", "--amend", "-m", "the run's code, amended")
     amended = git(repo, "rev-parse", "HEAD").strip()
     assert run_id in git(repo, "notes", "--ref=gitops-ml", "show", amended)
     git(repo, "checkout", "-q", "main")
