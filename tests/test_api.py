@@ -43,8 +43,8 @@ def test_standalone_api_records_one_run(project: Path) -> None:
     ]
     assert rec["command"] == ["python", "nb.py"]
     assert (project / ".git/gitops-ml/cache" / digest[:2] / digest[2:]).read_bytes() == b"\0" * 1024
-    notes = git(project, "notes", "--ref=gitops-ml", "show", "HEAD").splitlines()
-    assert [json.loads(n)["run"] for n in notes] == [run_id]
+    # made on HEAD: the run commit's parent (no notes line in contract v2)
+    assert git(project, "rev-parse", f"refs/runs/{run_id}^") == git(project, "rev-parse", "HEAD")
     assert git(project, "status", "--porcelain") == "?? model.pkl\n" + before  # its own file only
 
 

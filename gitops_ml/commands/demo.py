@@ -96,5 +96,5 @@ def main(args: argparse.Namespace) -> int:
     runs_diff.render_terminal(runs_diff.compare(repo, a, b))
     _section("gitops-ml lineage models/model.json  (the model in the work tree: the last run's)")
     lineage.show(repo, "models/model.json")
-    print(f"\nThe demo repository is {where}: try 'cd {where} && git log --notes=gitops-ml'")
+    print(f"\nThe demo repository is {where}: try 'cd {where} && gitops-ml log'")
     return OK

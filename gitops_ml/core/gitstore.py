@@ -613,16 +613,14 @@ def check_state(repo: Repo) -> None:
     cat = shared_cat(repo)
     for ref in (NOTES_REF, ENVIRONMENTS_REF):
         got = cat.get(ref)
-        if got is None:
-            if resolve_ref(repo, ref) is None and not _ref_exists(repo, ref):
-                continue
-            raise CorruptState(ref, "it names an object that is missing")
-        _tree_of_ref(cat, ref, got[0])
-
-
-def _ref_exists(repo: Repo, ref: str) -> bool:
-    proc = git.run(["show-ref", "--verify", "-q", ref], repo.top, check=False)
-    return proc.returncode == 0
+        if got is not None:
+            _tree_of_ref(cat, ref, got[0])
+            continue
+        # absent, or naming a missing object: ask for the ref itself, not its object
+        proc = git.run(["rev-parse", "--verify", "-q", ref], repo.top, check=False)
+        value = proc.stdout.decode().strip()
+        if proc.returncode == 0 and value:
+            _tree_of_ref(cat, ref, value)
 
 
 def _notes_tree_append(

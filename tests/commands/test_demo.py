@@ -46,7 +46,7 @@ def test_demo(tmp_path: Path) -> None:
     runs = cli_json(repo, "runs", "ls")
     assert all(r["exit_code"] == 0 and "accuracy" in r["metrics"] for r in runs)
     assert git(repo, "status", "--porcelain") == ""
-    assert "Notes (gitops-ml):" in git(repo, "log")
+    assert "Notes" not in git(repo, "log")  # plain git log stays quiet (contract v2)
 
 
 def test_demo_into_a_non_empty_directory_is_exit_2(tmp_path: Path) -> None:

@@ -52,8 +52,17 @@ def start_together(repo: Path, commands: list[list[str]]) -> list[subprocess.Com
 
 
 def head_note_runs(repo: Path) -> list[str]:
-    lines = git(repo, "notes", "--ref=gitops-ml", "show", "HEAD").splitlines()
-    return sorted(json.loads(ln)["run"] for ln in lines)
+    """The runs made on HEAD (their commits' parent) whose environment is stored: the
+    whole of what a run writes (contract v2: no notes line)."""
+    head = git(repo, "rev-parse", "HEAD")
+    envs = git(repo, "ls-tree", "--name-only", "refs/gitops-ml/environments").split()
+    out = []
+    for run_id in run_ids(repo):
+        if git(repo, "rev-parse", f"refs/runs/{run_id}^") == head:
+            fingerprint = record(repo, run_id)["environment"]["fingerprint"]
+            assert f"{fingerprint}.json" in envs
+            out.append(run_id)
+    return sorted(out)
 
 
 def test_eight_concurrent_runs_in_place(project: Path) -> None:
@@ -214,6 +223,7 @@ def test_sigkill_during_the_ref_update(project: Path, tmp_path: Path) -> None:
 
     assert run_ids(project) == []
     assert git(project, "notes", "--ref=gitops-ml", "list", check=False) == ""
+    assert git(project, "for-each-ref", "refs/gitops-ml/") == ""  # one transaction with the run
     fsck_clean(project)
     assert (project / "params.json").read_bytes() == original  # restored before writing
     nxt = cli(project, "run", "--", sys.executable, "train.py")
