@@ -517,7 +517,8 @@ def test_a_forged_run_claiming_anothers_environment_never_poisons_it(tmp_path: P
     write(repo / "requirements.txt", f"--no-index\n--find-links {wheels}\npayload==1.0\n")
     git(repo, "commit", "-qam", "payload")
     forged = _run(repo, "python", "train.py")
-    assert _record(repo, forged)["environment"]["fingerprint"] != legit_fp
+    legit_lock = _record(repo, legit)["environment"]["lockfile"]
+    assert _record(repo, forged)["environment"]["lockfile"] != legit_lock
 
     def claim(rec: dict) -> None:
         rec["environment"]["fingerprint"] = legit_fp

@@ -265,7 +265,7 @@ def test_notes_survive_amend_and_rebase(tmp_path: Path) -> None:
     write(repo / "feature.py", "x = 1\n")
     git(repo, "add", "feature.py")
     git(repo, "commit", "-q", "-m", "feature")
-    write(repo / "feature.py", "x = 2\n")  # a run on uncommitted code
+    write(repo / "feature.py", "x = 22\n")  # a run on uncommitted code (another size)
     assert cli(repo, "run", "--", "python", "train.py").returncode == 0
     run_id = run_ids(repo)[0]
     # the run's code committed: link-commit notes it on the new commit
