@@ -40,6 +40,7 @@ DEPLOY_PREFIX = "refs/deploy/"
 ZERO = "0" * 40
 MESSAGE_HEADER = "gitops-ml run "
 ENVIRONMENTS_REF = "refs/gitops-ml/environments"
+ARCHIVE_REF = "refs/gitops-ml/archive"
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -942,22 +943,62 @@ def _warn_bad_ref(ref: str) -> None:
         print(f"gitops-ml: warning: ignoring {shown!r}: not a run id", file=sys.stderr)
 
 
+def list_run_refs(repo: Repo) -> dict[str, str]:
+    """The runs kept as ``refs/runs/<id>`` (not those compacted into the archive)."""
+    return _list_runs(repo)[0]
+
+
 def list_runs(repo: Repo) -> dict[str, str]:
-    """All run ids and their commit ids, from one ``for-each-ref``.
+    """All run ids and their commit ids: ``refs/runs/*`` (one ``for-each-ref``) and the
+    runs compacted into ``refs/gitops-ml/archive`` (see :mod:`gitops_ml.core.archive`).
 
     A ref under ``refs/runs/`` whose name is not a run id (a hostile remote's
     ``refs/runs/$(touch pwned)``) is ignored with a warning.
     """
-    text = git.out(["for-each-ref", "--format=%(objectname) %(refname)", RUNS_PREFIX], repo.top)
+    runs, archived = _list_runs(repo)
+    if archived is None:
+        return runs
+    from gitops_ml.core import archive
+
+    return {**archive.entries(repo, archived), **runs}
+
+
+def _list_runs(repo: Repo) -> tuple[dict[str, str], str | None]:
+    text = git.out(
+        ["for-each-ref", "--format=%(objectname) %(refname)", RUNS_PREFIX, ARCHIVE_REF],
+        repo.top,
+    )
     runs: dict[str, str] = {}
+    archived = None
     for line in text.splitlines():
         sha, _, ref = line.partition(" ")
+        if ref == ARCHIVE_REF:
+            archived = sha
+            continue
         name = ref[len(RUNS_PREFIX) :]
         if RUN_ID.fullmatch(name):
             runs[name] = sha
         else:
             _warn_bad_ref(ref)
-    return runs
+    return runs, archived
+
+
+def run_commit(repo: Repo, run_id: str) -> str | None:
+    """The commit of one run, by its full id (kept as a ref or archived)."""
+    return list_runs(repo).get(run_id)
+
+
+def archive_transaction(repo: Repo, tip: str, old: str | None, deletes: Mapping[str, str]) -> bool:
+    """Move ``refs/gitops-ml/archive`` from ``old`` to ``tip`` and delete the run refs
+    ``deletes`` (``{run id: the commit it must still name}``) in one transaction; False
+    when another writer moved any of them first."""
+    tx = "start\n"
+    if tip != old:
+        tx += f"update {ARCHIVE_REF} {tip} {old or repo.zero}\n"
+    tx += "".join(f"delete {RUNS_PREFIX}{i} {c}\n" for i, c in sorted(deletes.items()))
+    tx += "prepare\ncommit\n"
+    done = git.run(["update-ref", "--stdin"], repo.top, input=tx.encode(), check=False)
+    return done.returncode == 0
 
 
 def parse_run_message(message: bytes) -> str:
@@ -1299,3 +1340,63 @@ def check_notes(repo: Repo, theirs: str) -> None:
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
+
+
+def _notes_tree_edit(
+    repo: Repo, cat: CatFile, tree: str | None, edits: Mapping[str, bytes | None], *, depth: int = 0
+) -> str | None:
+    """``tree`` with each note of ``edits`` (remaining hex of a target -> new content, or
+    None to remove it) replaced; reads any fan-out; None when the tree ends up empty."""
+    got = cat.get(tree) if tree else None
+    if tree and got is None:
+        raise CorruptState(NOTES_REF, f"tree {tree[:12]} is missing")
+    entries = (
+        {name: (mode, oid) for mode, name, oid in _parse_tree(got[2], repo.id_len)} if got else {}
+    )
+    nested: dict[bytes, dict[str, bytes | None]] = {}
+    for target, data in edits.items():
+        name = target.encode()
+        if name in entries and entries[name][0] != b"40000":
+            if data is None:
+                del entries[name]
+            else:
+                entries[name] = (b"100644", bytes.fromhex(write_blob(repo, data)))
+            continue
+        sub = name[:2]
+        if sub in entries and entries[sub][0] == b"40000":
+            nested.setdefault(sub, {})[target[2:]] = data
+        elif data is not None:
+            entries[name] = (b"100644", bytes.fromhex(write_blob(repo, data)))
+    for sub, sub_edits in nested.items():
+        new = _notes_tree_edit(repo, cat, entries[sub][1].hex(), sub_edits, depth=depth + 1)
+        if new is None:
+            del entries[sub]
+        else:
+            entries[sub] = (b"40000", bytes.fromhex(new))
+    if not entries:
+        return None
+    return write_object(repo, "tree", _tree_bytes([(m, n, o) for n, (m, o) in entries.items()]))
+
+
+def rewrite_notes(
+    repo: Repo, edits: Mapping[str, bytes | None], message: str, retries: int = 50
+) -> str:
+    """Replace (or, with None, remove) the notes of some commits in one compare-and-swap
+    of the notes ref, retried while other writers win; returns the new notes commit.
+
+    For ``gitops-ml migrate`` only: facts are otherwise append-only.
+    """
+    cat = shared_cat(repo)
+    ident = identity(repo)
+    for attempt in range(retries):
+        old = resolve_ref(repo, NOTES_REF)
+        if old is None:
+            return ""
+        tree = _notes_tree_edit(repo, cat, _tree_of_ref(cat, NOTES_REF, old), edits)
+        if tree is None:
+            tree = write_object(repo, "tree", b"")
+        new = write_object(repo, "commit", _commit_bytes(tree, [old], ident, time.time(), message))
+        if cas_ref(repo, NOTES_REF, new, old):
+            return new
+        time.sleep(min(0.005 * (attempt + 1), 0.1))
+    raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from gitops_ml.core import gitstore, record
 from gitops_ml.core.errors import GitopsError
+from gitops_ml.runs import tags
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class RunIndex:
         for run_id in sorted(records):
             rec = dict(records[run_id])
             rec["notes"] = self.facts.get(run_id, [])
+            rec["tags"] = tags.effective(rec.get("tags"), rec["notes"])
             out.append(rec)
         return out
 
@@ -97,6 +99,7 @@ def _json_text(rec: dict[str, Any], facts: list[dict[str, Any]]) -> str:
 
     full = dict(rec)
     full["notes"] = facts
+    full["tags"] = tags.effective(rec.get("tags"), facts)
     full["status"] = status(full)
     return json.dumps(full, sort_keys=True, default=str)
 
@@ -224,4 +227,5 @@ def full_record(repo: gitstore.Repo, prefix: str) -> dict[str, Any]:
     text = gitstore.read_run_records(repo, [commit])[0]
     rec = record.with_full_environment(repo, record.loads(run_id, text, commit))
     rec["notes"] = _parse_facts(gitstore.read_notes(repo, [commit]).get(commit, []))
+    rec["tags"] = tags.effective(rec.get("tags"), rec["notes"])
     return rec

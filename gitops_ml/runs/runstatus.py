@@ -18,9 +18,8 @@ def status(rec: dict[str, Any]) -> str:
 
 
 def tags(rec: dict[str, Any]) -> list[str]:
-    """Tags from the record plus those added later through notes (``{"type": "tag"}``)."""
-    out = list(rec.get("tags") or [])
-    for fact in rec.get("notes") or []:
-        if fact.get("type") == "tag" and fact.get("tag") not in out:
-            out.append(fact["tag"])
-    return out
+    """Tags from the record plus those added later through notes (``{"type": "tag"}``),
+    minus those removed later (``"remove": true``): see :mod:`gitops_ml.runs.tags`."""
+    from gitops_ml.runs.tags import effective
+
+    return effective(rec.get("tags"), rec.get("notes") or [])

@@ -1,0 +1,308 @@
+"""Runs compacted into one reachability chain, so the number of refs stays bounded.
+
+A remote advertises every ref it holds to every ``git push`` and ``git fetch`` of every
+teammate. Measured here (git 2.39, a local bare remote): a plain ``git push`` of a branch
+to a remote holding 1,000 ``refs/runs/*`` took 3.1x the same push to a remote without
+them, before any run was sent. So the runs that travel live under one ref,
+``refs/gitops-ml/archive``:
+
+- a chain of commits whose extra parents are the archived run commits (an octopus of at
+  most :data:`PARENTS` runs each), so one ref keeps them reachable: fetched, pushed,
+  never pruned;
+- the tip's tree is the index of every archived run: ``<last two characters of the
+  id>/<run id>`` entries of mode 160000 (a gitlink) naming the run commit (the last two
+  characters are random; the first ones are the time, and would put every run in one
+  directory), so ``git ls-tree -r`` resolves any archived id, and archiving 20 runs
+  rewrites at most 20 small directories and the root.
+
+``refs/runs/<id>`` holds the runs recorded since the last ``sync`` (recording stays one
+ref creation); ``sync`` archives them, pushes the archive, and removes run refs the
+archive now holds (locally, and on a remote written by older versions). Any id resolves
+either way (:func:`gitstore.list_runs`). Archive moves and run-ref deletions are one
+``update-ref`` transaction with every ref compare-and-swapped, so a run recorded
+meanwhile is never touched and racing writers retry. Across clones archives merge as the
+union of their indexes (an id names one commit; a different commit under a known id is
+a conflict: reported, ours kept).
+
+This module builds the objects; :mod:`gitstore` owns the ref transaction.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import time
+
+from gitops_ml.core import git, gitstore
+from gitops_ml.core.errors import GitopsError
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+ARCHIVE_REF = gitstore.ARCHIVE_REF
+PARENTS = 1000  # run commits per archive commit (octopus size)
+
+
+def fan(run_id: str) -> str:
+    """The directory of a run in the archive tree (the id's last two characters)."""
+    return run_id[-2:]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _cache_path(repo: gitstore.Repo) -> os.PathLike[str]:
+    return repo.state_dir / "archive.bin"
+
+
+def _save_cache(repo: gitstore.Repo, commit: str, found: Mapping[str, str]) -> None:
+    try:
+        repo.state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = repo.state_dir / f"archive.bin.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            marshal.dump({"commit": commit, "entries": dict(found)}, fh)
+        os.replace(tmp, _cache_path(repo))
+    except OSError:
+        pass
+
+
+def entries(repo: gitstore.Repo, commit: str | None = None) -> dict[str, str]:
+    """``{run id: run commit}`` of the archive at ``commit`` (default: the ref's value),
+    cached in ``.git/gitops-ml/archive.bin`` by archive commit (derived state)."""
+    if commit is None:
+        commit = gitstore.resolve_ref(repo, ARCHIVE_REF)
+        if commit is None:
+            return {}
+    try:
+        with open(_cache_path(repo), "rb") as fh:
+            saved = marshal.load(fh)
+        if isinstance(saved, dict) and saved.get("commit") == commit:
+            return dict(saved["entries"])
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        pass
+    found = {i: c for i, c, _ in _list(repo, f"{commit}^{{tree}}")}
+    _save_cache(repo, commit, found)
+    return found
+
+
+def _list(repo: gitstore.Repo, tree: str) -> list[tuple[str, str, str]]:
+    """``(run id, commit, path)`` of the gitlinks of an archive tree (anything else,
+    with a path that is not ``<fan>/<run id>``, is returned with an empty id)."""
+    out = []
+    text = git.run(["ls-tree", "-r", "-z", tree], repo.top).stdout.decode(errors="replace")
+    for item in text.split("\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition("\t")
+        parts = meta.split()
+        head, _, run_id = path.rpartition("/")
+        ok = len(parts) == 3 and parts[0] == "160000" and gitstore.is_run_id(run_id)
+        ok = ok and head == fan(run_id)
+        out.append((run_id if ok else "", parts[2] if len(parts) == 3 else "", path))
+    return out
+
+
+def _diff(repo: gitstore.Repo, old: str, new: str) -> list[tuple[str, str, str, str]]:
+    """``(status, run id, commit, path)`` of the archive entries ``new`` adds (``A``) or
+    changes (``M``) against ``old`` (tree-ish), at a cost in the difference."""
+    text = git.run(
+        ["diff-tree", "-r", "-z", "--no-renames", "--diff-filter=AM", old, new], repo.top
+    ).stdout.decode(errors="replace")
+    fields = text.split("\0")
+    out = []
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].lstrip(":").split()
+        if len(meta) < 5:
+            continue
+        path = fields[i + 1]
+        head, _, run_id = path.rpartition("/")
+        ok = meta[1] == "160000" and gitstore.is_run_id(run_id) and head == fan(run_id)
+        out.append((meta[4], run_id if ok else "", meta[3], path))
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _tree_with(repo: gitstore.Repo, base: str | None, add: Mapping[str, str]) -> str:
+    """``base`` (an archive tree, or None) with the gitlinks ``add`` put in; only the
+    directories they land in are read and rewritten."""
+    cat = gitstore.shared_cat(repo)
+    id_len = repo.id_len
+    root: dict[bytes, tuple[bytes, bytes]] = {}
+    if base:
+        got = cat.get(base)
+        if got is None:
+            raise GitopsError(f"{ARCHIVE_REF}: tree {base[:12]} is missing", 3)
+        for mode, entry, oid in gitstore._parse_tree(got[2], id_len):
+            root[entry] = (mode, oid)
+    by_dir: dict[str, dict[str, str]] = {}
+    for run_id, commit in add.items():
+        by_dir.setdefault(fan(run_id), {})[run_id] = commit
+    for name, items in by_dir.items():
+        key = name.encode()
+        sub: dict[bytes, tuple[bytes, bytes]] = {}
+        if key in root:
+            got = cat.get(root[key][1].hex())
+            if got is None:
+                raise GitopsError(f"{ARCHIVE_REF}: a directory of the index is missing", 3)
+            sub = {n: (m, o) for m, n, o in gitstore._parse_tree(got[2], id_len)}
+        for run_id, commit in items.items():
+            sub[run_id.encode()] = (b"160000", bytes.fromhex(commit))
+        new_sub = gitstore.write_object(
+            repo, "tree", gitstore._tree_bytes([(m, n, o) for n, (m, o) in sub.items()])
+        )
+        root[key] = (b"40000", bytes.fromhex(new_sub))
+    return gitstore.write_object(
+        repo, "tree", gitstore._tree_bytes([(m, n, o) for n, (m, o) in root.items()])
+    )
+
+
+def _tree_of(repo: gitstore.Repo, commit: str | None) -> str | None:
+    if commit is None:
+        return None
+    got = gitstore.shared_cat(repo).get(f"{commit}^{{tree}}")
+    return got[0] if got else None
+
+
+def build(
+    repo: gitstore.Repo,
+    old: str | None,
+    add: Mapping[str, str],
+    *,
+    merge: str | None = None,
+    base_tree: str | None = None,
+) -> str:
+    """Archive commits on top of ``old`` holding the runs ``add`` (``{id: commit}``),
+    :data:`PARENTS` run parents per commit (all sharing the final index tree), the first
+    one also merging ``merge`` (another archive) when given; returns the tip."""
+    ident = gitstore.identity(repo)
+    tree = _tree_with(repo, base_tree if base_tree else _tree_of(repo, old), add)
+    ids = sorted(add)
+    chunks = [ids[s : s + PARENTS] for s in range(0, len(ids), PARENTS)] or [[]]
+    tip = old
+    for n, chunk in enumerate(chunks):
+        parents = [tip] if tip else []
+        if n == 0 and merge:
+            parents.append(merge)
+        parents += [add[i] for i in chunk]
+        what = f"archive {len(chunk)} runs" if chunk else "merge archives"
+        tip = gitstore.write_object(
+            repo,
+            "commit",
+            gitstore._commit_bytes(tree, parents, ident, time.time(), f"gitops-ml: {what}\n"),
+        )
+    assert tip is not None
+    return tip
+
+
+class Compacted:
+    """What :func:`compact` did."""
+
+    __slots__ = ("archived", "conflicts", "gained", "outcome")
+
+    def __init__(self) -> None:
+        self.archived: list[str] = []  # run ids moved from refs/runs into the archive
+        self.gained: list[str] = []  # run ids new to this clone, from the other archive
+        self.conflicts: list[tuple[str, str, str]] = []  # (id, ours, theirs): ours kept
+        self.outcome = "unchanged"  # or "archived", "fast-forwarded", "merged"
+
+
+def compact(
+    repo: gitstore.Repo, keep: int = 0, *, theirs: str | None = None, retries: int = 20
+) -> Compacted:
+    """Archive the run refs (all but the newest ``keep``) and, when given, merge the
+    (validated, :func:`check`) archive ``theirs``; the run refs the archive then holds are
+    deleted, all in one transaction retried while other writers win.
+    """
+    if keep < 0:
+        raise GitopsError("--keep must be 0 or more", 2)
+    for attempt in range(retries):
+        done = Compacted()
+        refs = gitstore.list_run_refs(repo)
+        old = gitstore.resolve_ref(repo, ARCHIVE_REF)
+        have = entries(repo, old) if old else {}
+        ids = sorted(refs)
+        move = {i: refs[i] for i in ids[: max(0, len(ids) - keep)]}
+        done.conflicts = [(i, have[i], c) for i, c in move.items() if i in have and have[i] != c]
+        move = {i: c for i, c in move.items() if i not in have}
+        add = dict(move)
+        base_tree = None
+        merge_with = None
+        chain = old
+        theirs_add: dict[str, str] = {}
+        if (
+            theirs is not None
+            and theirs != old
+            and not (old is not None and gitstore._is_ancestor(repo, theirs, old))
+        ):
+            theirs_add = _added(repo, old, theirs)
+            for i, c in theirs_add.items():
+                mine = have.get(i) or refs.get(i)
+                if mine is not None and mine != c:
+                    done.conflicts.append((i, mine, c))
+            if old is None or gitstore._is_ancestor(repo, old, theirs):
+                # fast-forward onto theirs: its tree already indexes what it adds
+                add = {i: c for i, c in add.items() if i not in theirs_add}
+                base_tree = _tree_of(repo, theirs)
+                chain = theirs
+                done.outcome = "fast-forwarded"
+            else:
+                for i, c in theirs_add.items():
+                    if i not in have and i not in refs:
+                        add.setdefault(i, c)
+                merge_with = theirs
+                done.outcome = "merged"
+            done.gained = sorted(i for i in theirs_add if i not in have and i not in refs)
+        held = {**have, **theirs_add, **add} if base_tree is not None else {**have, **add}
+        stale = {i: c for i, c in refs.items() if held.get(i) == c}
+        if not add and not stale and merge_with is None and chain == old:
+            return done
+        if add or merge_with:
+            tip = build(repo, chain, add, merge=merge_with, base_tree=base_tree)
+        else:
+            assert chain is not None
+            tip = chain
+        if gitstore.archive_transaction(repo, tip, old, stale):
+            _save_cache(repo, tip, held)
+            done.archived = sorted(i for i in move if i in stale)
+            if done.archived and done.outcome == "unchanged":
+                done.outcome = "archived"
+            return done
+        time.sleep(min(0.01 * (attempt + 1), 0.2))
+    raise GitopsError(f"could not update {ARCHIVE_REF}: too many concurrent writers", 3)
+
+
+def _added(repo: gitstore.Repo, old: str | None, theirs: str) -> dict[str, str]:
+    """The entries archive ``theirs`` holds that ``old`` does not (or differently)."""
+    if old is None:
+        return {i: c for i, c, _ in _list(repo, f"{theirs}^{{tree}}") if i}
+    return {i: c for _, i, c, _ in _diff(repo, f"{old}^{{tree}}", f"{theirs}^{{tree}}") if i}
+
+
+def check(repo: gitstore.Repo, theirs: str) -> None:
+    """Validate a fetched archive before anything is merged: a commit whose index
+    entries (those new to this clone: the cost is the difference) are ``<fan>/<run id>``
+    gitlinks naming commits that arrived; else :class:`gitstore.Refused`."""
+    what = ARCHIVE_REF
+    gitstore.check_commit(repo, what, theirs)
+    old = gitstore.resolve_ref(repo, ARCHIVE_REF)
+    if old is None:
+        rows = [(i, c, p) for i, c, p in _list(repo, f"{theirs}^{{tree}}")]
+    else:
+        rows = [(i, c, p) for _, i, c, p in _diff(repo, f"{old}^{{tree}}", f"{theirs}^{{tree}}")]
+    for run_id, _, path in rows:
+        if not run_id:
+            shown = path.encode("unicode_escape").decode("ascii")[:80]
+            raise gitstore.Refused(what, f"entry {shown!r} is not <xx>/<run id>")
+    new = sorted({c for _, c, _ in rows})
+    if new:
+        proc = git.run(
+            ["cat-file", "--batch-check=%(objecttype)"],
+            repo.top,
+            input="".join(f"{c}\n" for c in new).encode(),
+        )
+        kinds = proc.stdout.decode().split()
+        if len(kinds) != len(new) or any(k != "commit" for k in kinds):
+            raise gitstore.Refused(what, "it names run commits that were not sent")

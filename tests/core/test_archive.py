@@ -1,0 +1,117 @@
+"""Runs compacted into refs/gitops-ml/archive: any id still resolves; concurrent writers
+and racing compactions lose nothing; archives travel and merge through sync; a plain
+branch push no longer sees one ref per run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import cli, cli_json, git, make_project
+
+ARCH = "refs/gitops-ml/archive"
+
+
+def _runs(repo: Path, n: int) -> None:
+    for _ in range(n):
+        assert cli(repo, "run", "--", "true").returncode == 0
+
+
+def _ref_ids(repo: Path) -> list[str]:
+    return sorted(git(repo, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/runs/").split())
+
+
+def _listed(repo: Path) -> list[str]:
+    return sorted(r["id"] for r in cli_json(repo, "runs", "ls", "--json"))
+
+
+def test_compact_keeps_every_run_resolvable(project: Path) -> None:
+    _runs(project, 5)
+    before = _listed(project)
+    proc = cli(project, "runs", "compact", "--keep", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "3 runs moved" in proc.stdout
+    assert _ref_ids(project) == before[-2:]  # the newest kept as refs
+    assert _listed(project) == before
+    # the archive index names each archived run's commit; the octopus keeps it reachable
+    tree = git(project, "ls-tree", "-r", ARCH).splitlines()
+    assert sorted(t.split("/")[-1] for t in tree) == before[:3]
+    parents = git(project, "rev-list", "--parents", "-n1", ARCH).split()[1:]
+    assert len(parents) == 3
+    shown = cli_json(project, "runs", "show", before[0][:12], "--json")
+    assert shown["id"] == before[0] and shown["environment"]["python"]
+    git(project, "gc", "-q", "--prune=now")
+    assert git(project, "fsck", "--no-dangling").strip() == ""
+    assert _listed(project) == before  # nothing pruned
+    again = cli(project, "runs", "compact", "--keep", "2")
+    assert "0 runs moved" in again.stdout  # idempotent
+    tagged = cli(project, "runs", "tag", before[0], "old")
+    assert tagged.returncode == 0, tagged.stderr
+
+
+def test_compaction_under_concurrent_writers(project: Path) -> None:
+    """Runs recorded while two compactions race: every run is kept, once."""
+    _runs(project, 3)
+    script = (
+        "import subprocess, sys\n"
+        "procs = [subprocess.Popen(['gitops-ml', 'run', '--', 'true']) for _ in range(4)]\n"
+        "procs += [subprocess.Popen(['gitops-ml', 'runs', 'compact']) for _ in range(3)]\n"
+        "sys.exit(max(p.wait() for p in procs))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    ids = _listed(project)
+    assert len(ids) == 7 == len(set(ids))
+    assert cli(project, "runs", "compact").returncode == 0
+    assert _ref_ids(project) == [] and _listed(project) == ids
+    assert git(project, "fsck", "--no-dangling").strip() == ""
+
+
+def test_archives_travel_and_merge_through_sync(tmp_path: Path, bare_remote: Path) -> None:
+    src = make_project(tmp_path / "src")
+    git(src, "push", "-q", str(bare_remote), "HEAD:refs/heads/main")
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    for where in (a, b):
+        git(tmp_path, "clone", "-q", str(bare_remote), str(where))
+    _runs(a, 3)
+    assert cli(a, "runs", "compact").returncode == 0
+    _runs(b, 2)
+    assert cli(b, "runs", "compact").returncode == 0  # two archives that diverge
+    for repo in (a, b, a):
+        proc = cli(repo, "sync")
+        assert proc.returncode == 0, proc.stderr
+    assert _listed(a) == _listed(b) and len(_listed(a)) == 5
+    assert (
+        git(a, "rev-parse", ARCH)
+        == git(b, "rev-parse", ARCH)
+        == git(bare_remote, "rev-parse", ARCH)
+    )
+    # the remote holds the runs through the one archive ref
+    assert git(bare_remote, "for-each-ref", "refs/runs/") == ""
+    # a fresh clone's first sync gets them all
+    c = tmp_path / "c"
+    git(tmp_path, "clone", "-q", str(bare_remote), str(c))
+    assert cli(c, "sync").returncode == 0
+    assert _listed(c) == _listed(a)
+
+
+def test_sync_archives_many_runs_and_clears_an_old_remote(
+    tmp_path: Path, bare_remote: Path
+) -> None:
+    """A remote written by an older version (a ref per run): once more runs than the
+    threshold gather, sync archives them, pushes the archive and deletes those refs."""
+    repo = make_project(tmp_path / "p")
+    git(repo, "remote", "add", "origin", str(bare_remote))
+    git(repo, "push", "-q", "origin", "HEAD:refs/heads/main")
+    _runs(repo, 3)
+    git(repo, "push", "-q", "origin", "refs/runs/*:refs/runs/*")  # as 0.1 did
+    assert len(git(bare_remote, "for-each-ref", "refs/runs/").splitlines()) == 3
+    proc = cli(repo, "sync", env={"GITOPS_ML_ARCHIVE_ABOVE": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert git(bare_remote, "for-each-ref", "refs/runs/") == ""
+    listing = git(bare_remote, "ls-tree", "-r", "--name-only", ARCH).split()
+    assert sorted(p.split("/")[1] for p in listing) == _listed(repo)
