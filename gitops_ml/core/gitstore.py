@@ -617,7 +617,10 @@ def check_state(repo: Repo) -> None:
         if got is not None:
             _tree_of_ref(cat, ref, got[0])
             continue
-        # absent, or naming a missing object: ask for the ref itself, not its object
+        # absent, or naming a missing object: a loose ref file says which (a ref that
+        # was never written has none; ours are written loose by every update)
+        if not (repo.common_dir / ref).is_file():
+            continue
         proc = git.run(["rev-parse", "--verify", "-q", ref], repo.top, check=False)
         value = proc.stdout.decode().strip()
         if proc.returncode == 0 and value:

@@ -1,0 +1,253 @@
+"""Figure "scale": storage v2 at a year of runs, as ratios measured side by side in one run.
+
+At each size N (runs on one commit, written by ``bulk_runs``: 10 params, 10 metrics, the
+bundled example's snapshot), against the same operation at the smallest scale or in plain
+git:
+
+- logging one run in-process (Python API, median of alternated rounds), N runs vs a fresh
+  repository (target <= 1.2x);
+- packed size per run after ``git repack -adf`` (target <= 2 KB);
+- the first ``gitops-ml sync`` to an empty bare remote vs a raw ``git push`` of the same
+  refs and objects to another empty bare remote (target <= 1.5x), and vs a raw push of
+  the N run refs as plain git users would (info);
+- a fresh clone's first ``sync`` vs a raw ``git fetch`` of the same refs (<= 1.5x);
+- a later ``sync`` with 20 new runs vs a no-op ``sync`` (<= 2x);
+- a plain ``git push`` of a branch to the remote holding the runs vs to a remote without
+  them (alternated, median; <= 1.5x).
+
+Growth is read across sizes (at least two). ``python bench/cases_scale.py --sizes 10000
+100000`` runs it alone and prints the rows as JSON; ``bench/run.py --only scale`` runs it
+beside the other figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bulk_runs
+
+BENCH = Path(__file__).resolve().parent
+WORK = BENCH / ".work" / "scale"
+
+LOG_SCRIPT = r"""
+import json, sys, time, statistics
+import gitops_ml
+times = []
+for i in range(int(sys.argv[1])):
+    t = time.perf_counter()
+    with gitops_ml.start_run(name=None) as run:
+        run.log_params({f"p{j}": i + j / 10 for j in range(10)})
+        run.log_metrics({f"m{j}": (i * j) % 7 / 7 for j in range(10)})
+    times.append(time.perf_counter() - t)
+print(json.dumps(times))
+"""
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, **bulk_runs.QUIET}
+
+
+def _timed(args: list[str], cwd: Path) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, env=_env())
+    took = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(args[:3])} failed: {proc.stderr.decode()[-1500:]}")
+    return took
+
+
+def _bare(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    bulk_runs.git(["init", "-q", "--bare", str(path)], path.parent)
+    return path
+
+
+def log_times(top: Path, python: str, n: int) -> list[float]:
+    out = subprocess.run(
+        [python, "-c", LOG_SCRIPT, str(n)], cwd=top, capture_output=True, text=True, env=_env()
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-1500:])
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def packed_bytes(top: Path) -> int:
+    bulk_runs.git(["repack", "-a", "-d", "-f", "-q"], top)
+    stats = dict(
+        line.split(": ", 1) for line in bulk_runs.git(["count-objects", "-v"], top).splitlines()
+    )
+    return int(stats["size-pack"]) * 1024
+
+
+def branch_push_ratio(with_runs: Path, without: Path, rounds: int) -> tuple[float, float]:
+    work = WORK / "pusher"
+    shutil.rmtree(work, ignore_errors=True)
+    bulk_runs.git(["clone", "-q", "-b", "main", str(without), str(work)], WORK)
+    bulk_runs.git(["push", "-q", "--force", str(with_runs), "main:main"], work)
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(rounds):
+        for target, bucket in ((with_runs, a), (without, b)):
+            bulk_runs.git(["commit", "-q", "--allow-empty", "-m", "x"], work)
+            bucket.append(_timed(["git", "push", "-q", str(target), "HEAD:main"], work))
+    return statistics.median(a), statistics.median(b)
+
+
+def measure(n: int, exe: list[str], python: str, fresh: Path, rounds: int) -> dict[str, Any]:
+    """Every figure at one size ``n`` (``fresh``: a one-run repository)."""
+    got: dict[str, Any] = {"runs": n}
+    top = WORK / f"runs-{n}"
+    t = time.perf_counter()
+    bulk_runs.make(top, n, exe=exe)
+    got["fixture_s"] = round(time.perf_counter() - t, 1)
+    # logging: alternated batches, fresh vs at n
+    at_n: list[float] = []
+    at_1: list[float] = []
+    for _ in range(rounds):  # the first run of a process (imports, environment) left out
+        at_n += log_times(top, python, 6)[1:]
+        at_1 += log_times(fresh, python, 6)[1:]
+    got["log_ms"] = statistics.median(at_n) * 1000
+    got["log_fresh_ms"] = statistics.median(at_1) * 1000
+    # copies: one syncs, one is pushed raw (same refs after the same compaction)
+    raw = WORK / f"raw-{n}"
+    shutil.rmtree(raw, ignore_errors=True)
+    shutil.copytree(top, raw, symlinks=True)
+    plain = WORK / f"plain-{n}"
+    shutil.rmtree(plain, ignore_errors=True)
+    shutil.copytree(top, plain, symlinks=True)
+    subprocess.run([*exe, "runs", "compact"], cwd=raw, check=True, capture_output=True, env=_env())
+    remote_sync = _bare(WORK / f"remote-sync-{n}.git")
+    remote_raw = _bare(WORK / f"remote-raw-{n}.git")
+    remote_plain = _bare(WORK / f"remote-plain-{n}.git")
+    bulk_runs.git(["push", "-q", str(remote_sync), "main"], top)
+    bulk_runs.git(["push", "-q", str(remote_raw), "main"], raw)
+    bulk_runs.git(["push", "-q", str(remote_plain), "main"], plain)
+    refs = ["refs/gitops-ml/*:refs/gitops-ml/*", "refs/notes/*:refs/notes/*"]
+    got["first_sync_s"] = _timed([*exe, "sync", str(remote_sync)], top)
+    got["raw_push_s"] = _timed(["git", "push", "-q", str(remote_raw), *refs], raw)
+    got["raw_push_run_refs_s"] = _timed(
+        ["git", "push", "-q", str(remote_plain), "refs/runs/*:refs/runs/*", *refs], plain
+    )
+    # a fresh clone's first sync vs a raw fetch of the same refs
+    clone_a = WORK / f"clone-a-{n}"
+    clone_b = WORK / f"clone-b-{n}"
+    for c in (clone_a, clone_b):
+        shutil.rmtree(c, ignore_errors=True)
+        bulk_runs.git(["clone", "-q", "-b", "main", str(remote_sync), str(c)], WORK)
+    got["clone_sync_s"] = _timed([*exe, "sync"], clone_a)
+    got["raw_fetch_s"] = _timed(["git", "fetch", "-q", "origin", *[f"+{r}" for r in refs]], clone_b)
+    # 20 new runs, then a no-op sync
+    log_times(top, python, 20)
+    got["sync_20_s"] = _timed([*exe, "sync", str(remote_sync)], top)
+    got["sync_noop_s"] = statistics.median(
+        _timed([*exe, "sync", str(remote_sync)], top) for _ in range(5)
+    )
+    # a plain branch push: the remote holding the runs vs one without
+    without = _bare(WORK / f"remote-empty-{n}.git")
+    bulk_runs.git(["push", "-q", str(without), "main"], top)
+    with_s, without_s = branch_push_ratio(remote_sync, without, rounds=max(5, rounds * 2))
+    got["push_with_runs_ms"] = with_s * 1000
+    got["push_without_ms"] = without_s * 1000
+    got["remote_refs"] = len(
+        bulk_runs.git(["for-each-ref", "--format=%(refname)"], remote_sync).splitlines()
+    )
+    got["packed_bytes_per_run"] = None
+    return got
+
+
+def run(sizes: list[int], exe: list[str], python: str, rounds: int = 3) -> list[dict[str, Any]]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    fresh = WORK / "fresh"
+    bulk_runs.make(fresh, 1, exe=exe)
+    base_pack = packed_bytes(fresh)
+    results = []
+    for n in sizes:
+        got = measure(n, exe, python, fresh, rounds)
+        got["packed_bytes_per_run"] = round(
+            (packed_bytes(WORK / f"raw-{n}") - base_pack) / max(1, n - 1)
+        )
+        got["ratios"] = {
+            "log_vs_fresh": got["log_ms"] / got["log_fresh_ms"],
+            "first_sync_vs_raw_push": got["first_sync_s"] / got["raw_push_s"],
+            "first_sync_vs_raw_push_of_run_refs": got["first_sync_s"] / got["raw_push_run_refs_s"],
+            "clone_sync_vs_raw_fetch": got["clone_sync_s"] / got["raw_fetch_s"],
+            "sync_20_vs_noop": got["sync_20_s"] / got["sync_noop_s"],
+            "branch_push_with_vs_without_runs": got["push_with_runs_ms"] / got["push_without_ms"],
+        }
+        print(json.dumps(got), flush=True)
+        results.append(got)
+    return results
+
+
+TARGETS = {
+    "log_vs_fresh": 1.2,
+    "first_sync_vs_raw_push": 1.5,
+    "clone_sync_vs_raw_fetch": 1.5,
+    "sync_20_vs_noop": 2.0,
+    "branch_push_with_vs_without_runs": 1.5,
+}
+
+
+def fig_scale(ctx: Any) -> list[Any]:
+    """Rows for bench/run.py (sizes: 1,000 and 5,000 quick; 10,000 and 100,000 full)."""
+    from report import Row, times, verdict
+
+    sizes = [1_000, 5_000] if ctx.quick else [10_000, 100_000]
+    exe = [ctx.gm_script()]
+    results = run(sizes, exe, str(ctx.gm.python))
+    rows = []
+    for got in results:
+        n = got["runs"]
+        for key, target in TARGETS.items():
+            ratio = got["ratios"][key]
+            rows.append(
+                Row(
+                    fig="scale",
+                    what=f"{key.replace('_', ' ')}, {n:,} runs",
+                    ours="",
+                    ratio=times(ratio),
+                    target=f"<= {target}x",
+                    verdict=verdict(ratio <= target),
+                    data=got,
+                )
+            )
+        size = got["packed_bytes_per_run"]
+        rows.append(
+            Row(
+                fig="scale",
+                what=f"packed size per run, {n:,} runs",
+                ours=f"{size} B",
+                target="<= 2048 B",
+                verdict=verdict(size <= 2048),
+                data=got,
+            )
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--gitops-ml", default=shutil.which("gitops-ml") or "gitops-ml")
+    ap.add_argument("--out", type=Path, default=BENCH / "results" / "scale.json")
+    args = ap.parse_args(argv)
+    results = run(args.sizes, [args.gitops_ml], sys.executable, args.rounds)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
