@@ -128,8 +128,10 @@ def all_objects_text(repo: Path) -> bytes:
 
 
 def run_ids(repo: Path) -> list[str]:
+    """Every run id: ``refs/runs/*`` and the runs compacted into ``refs/gitops-ml/archive``."""
     out = git(repo, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/runs/")
-    return sorted(out.split())
+    archived = git(repo, "ls-tree", "-r", "--name-only", "refs/gitops-ml/archive", check=False)
+    return sorted(set(out.split()) | {p.rpartition("/")[2] for p in archived.split()})
 
 
 def sh(cmd: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -64,10 +64,10 @@ def link_head(repo: gitstore.Repo) -> list[str]:
     done = {str(f.get("run")) for f in _facts(_note(cat, head_sha)) if f.get("type") == "code-of"}
     lines: dict[str, str] = {}
     linked: list[str] = []
-    for run_id in dict.fromkeys(candidates):
+    for run_id, commit in candidates.items():
         if run_id in done:
             continue
-        got = cat.get(gitstore.RUNS_PREFIX + run_id)
+        got = cat.get(commit)
         if got is None:
             continue
         run_sha, _, run_commit = got
@@ -98,21 +98,22 @@ def _started_ms(run_id: str) -> int | None:
     return value if len(run_id) == 26 else None
 
 
-def _runs_since(repo: gitstore.Repo, cat: gitstore.CatFile, base: str) -> list[str]:
-    """Ids of the runs that started after ``base`` was committed (less the skew)."""
+def _runs_since(repo: gitstore.Repo, cat: gitstore.CatFile, base: str) -> dict[str, str]:
+    """The runs (id: commit) that started after ``base`` was committed (less the skew),
+    kept as refs or archived."""
     got = cat.get(base)
     if got is None:
-        return []
+        return {}
     committer = [h for h in got[2].split(b"\n\n", 1)[0].split(b"\n") if h.startswith(b"committer ")]
     try:
         since = int(committer[0].rsplit(b" ", 2)[1]) * 1000 - _SKEW_MS
     except (IndexError, ValueError):
         since = 0
-    out = []
-    for run_id in gitstore.list_runs(repo):
+    out = {}
+    for run_id, commit in gitstore.list_runs(repo).items():
         started = _started_ms(run_id)
         if started is not None and started >= since:
-            out.append(run_id)
+            out[run_id] = commit
     return out
 
 
