@@ -228,33 +228,19 @@ def compact(
         done.conflicts = [(i, have[i], c) for i, c in move.items() if i in have and have[i] != c]
         move = {i: c for i, c in move.items() if i not in have}
         add = dict(move)
-        base_tree = None
-        merge_with = None
-        chain = old
-        theirs_add: dict[str, str] = {}
+        plan = _Plan(old)
         if (
             theirs is not None
             and theirs != old
             and not (old is not None and gitstore._is_ancestor(repo, theirs, old))
         ):
-            theirs_add = _added(repo, old, theirs)
-            for i, c in theirs_add.items():
-                mine = have.get(i) or refs.get(i)
-                if mine is not None and mine != c:
-                    done.conflicts.append((i, mine, c))
-            if old is None or gitstore._is_ancestor(repo, old, theirs):
-                # fast-forward onto theirs: its tree already indexes what it adds
-                add = {i: c for i, c in add.items() if i not in theirs_add}
-                base_tree = _tree_of(repo, theirs)
-                chain = theirs
-                done.outcome = "fast-forwarded"
-            else:
-                for i, c in theirs_add.items():
-                    if i not in have and i not in refs:
-                        add.setdefault(i, c)
-                merge_with = theirs
-                done.outcome = "merged"
-            done.gained = sorted(i for i in theirs_add if i not in have and i not in refs)
+            add = _merge_plan(repo, plan, theirs, have=have, refs=refs, add=add, done=done)
+        base_tree, merge_with, chain, theirs_add = (
+            plan.base_tree,
+            plan.merge_with,
+            plan.chain,
+            plan.theirs_add,
+        )
         held = {**have, **theirs_add, **add} if base_tree is not None else {**have, **add}
         stale = {i: c for i, c in refs.items() if held.get(i) == c}
         if not add and not stale and merge_with is None and chain == old:
@@ -272,6 +258,51 @@ def compact(
             return done
         time.sleep(min(0.01 * (attempt + 1), 0.2))
     raise GitopsError(f"could not update {ARCHIVE_REF}: too many concurrent writers", 3)
+
+
+class _Plan:
+    """How :func:`compact` builds on the other side's archive."""
+
+    __slots__ = ("base_tree", "chain", "merge_with", "theirs_add")
+
+    def __init__(self, old: str | None) -> None:
+        self.base_tree: str | None = None  # start the index from this tree (fast-forward)
+        self.merge_with: str | None = None  # a second parent: the other archive
+        self.chain = old  # the archive commit the new ones go on top of
+        self.theirs_add: dict[str, str] = {}  # entries the other archive adds
+
+
+def _merge_plan(
+    repo: gitstore.Repo,
+    plan: _Plan,
+    theirs: str,
+    *,
+    have: dict[str, str],
+    refs: dict[str, str],
+    add: dict[str, str],
+    done: Compacted,
+) -> dict[str, str]:
+    """Fill ``plan`` to take in the archive ``theirs``; returns the runs still to add."""
+    old = plan.chain
+    plan.theirs_add = theirs_add = _added(repo, old, theirs)
+    for i, c in theirs_add.items():
+        mine = have.get(i) or refs.get(i)
+        if mine is not None and mine != c:
+            done.conflicts.append((i, mine, c))
+    if old is None or gitstore._is_ancestor(repo, old, theirs):
+        # fast-forward onto theirs: its tree already indexes what it adds
+        add = {i: c for i, c in add.items() if i not in theirs_add}
+        plan.base_tree = _tree_of(repo, theirs)
+        plan.chain = theirs
+        done.outcome = "fast-forwarded"
+    else:
+        for i, c in theirs_add.items():
+            if i not in have and i not in refs:
+                add.setdefault(i, c)
+        plan.merge_with = theirs
+        done.outcome = "merged"
+    done.gained = sorted(i for i in theirs_add if i not in have and i not in refs)
+    return add
 
 
 def _added(repo: gitstore.Repo, old: str | None, theirs: str) -> dict[str, str]:

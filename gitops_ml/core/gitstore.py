@@ -1305,40 +1305,50 @@ def check_notes(repo: Repo, theirs: str) -> None:
     ours = resolve_ref(repo, NOTES_REF)
     if ours is not None and _is_ancestor(repo, theirs, ours):
         return
-    if ours is None:
-        changed = [(m, k, o, p) for m, k, o, p in _ls_tree(repo, theirs, recursive=True)]
-    else:
-        text = git.run(
-            ["diff-tree", "-r", "-z", "--no-renames", "--diff-filter=AM", ours, theirs], repo.top
-        ).stdout.decode(errors="surrogateescape")
-        fields = text.split("\0")
-        changed = []
-        for i in range(0, len(fields) - 1, 2):
-            meta = fields[i].lstrip(":").split()
-            if len(meta) >= 4:
-                changed.append((meta[1], "blob", meta[3], fields[i + 1]))
     hex_len = 2 * repo.id_len
     blobs: list[tuple[str, str]] = []
-    for mode, kind, oid, path in changed:
+    for mode, kind, oid, path in _changed_notes(repo, ours, theirs):
         name = path.replace("/", "")
         if kind != "blob" or mode != "100644" or len(name) != hex_len or not _is_hex(name):
             shown = path.encode("unicode_escape").decode("ascii")[:80]
             raise Refused(what, f"{shown!r} is not a note on an object")
         blobs.append((path, oid))
-    import json
-
     for (path, _), data in zip(blobs, read_objects(repo, [o for _, o in blobs]), strict=True):
         if data is None or len(data) > _MAX_NOTE:
             raise Refused(what, f"the note {path} is missing or larger than 1 MiB")
-        for line in data.decode(errors="replace").splitlines():
-            if not line.strip():
-                continue
-            try:
-                ok = isinstance(json.loads(line), dict)
-            except ValueError:
-                ok = False
-            if not ok:
-                raise Refused(what, f"the note {path} holds a line that is not a JSON object")
+        if not _json_lines(data):
+            raise Refused(what, f"the note {path} holds a line that is not a JSON object")
+
+
+def _changed_notes(repo: Repo, ours: str | None, theirs: str) -> list[tuple[str, str, str, str]]:
+    """``(mode, type, id, path)`` of the notes ``theirs`` adds or changes against ``ours``."""
+    if ours is None:
+        return _ls_tree(repo, theirs, recursive=True)
+    text = git.run(
+        ["diff-tree", "-r", "-z", "--no-renames", "--diff-filter=AM", ours, theirs], repo.top
+    ).stdout.decode(errors="surrogateescape")
+    fields = text.split("\0")
+    changed = []
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].lstrip(":").split()
+        if len(meta) >= 4:
+            changed.append((meta[1], "blob", meta[3], fields[i + 1]))
+    return changed
+
+
+def _json_lines(data: bytes) -> bool:
+    """Whether every non-blank line of ``data`` is a JSON object."""
+    import json
+
+    for line in data.decode(errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            if not isinstance(json.loads(line), dict):
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def _is_hex(text: str) -> bool:

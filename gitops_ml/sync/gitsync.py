@@ -340,20 +340,11 @@ def _is_ancestor(repo: gitstore.Repo, a: str, b: str) -> bool:
 # ---------------------------------------------------------------- one round
 
 
-def _fetch(
-    repo: gitstore.Repo,
-    remote: Remote,
-    theirs: dict[str, str],
-    ours: dict[str, str],
-    report: SyncReport,
-    *,
-    timeout: float | None,
-) -> tuple[str | None, dict[str, str]]:
-    """Fetch what we lack; returns the remote notes commit and deploy heads, now local."""
-    notes_track = f"refs/notes/remotes/{remote.slug}/gitops-ml"
-    envs_track = f"refs/gitops-ml/remotes/{remote.slug}/environments"
-    arch_track = f"refs/gitops-ml/remotes/{remote.slug}/archive"
-    deploy_track = f"refs/deploy-remotes/{remote.slug}/"
+def _run_specs(
+    repo: gitstore.Repo, theirs: dict[str, str], ours: dict[str, str], report: SyncReport
+) -> tuple[list[str], list[str]]:
+    """Fetch refspecs for the remote's run refs this clone lacks (refs or archived), and
+    their ids; names that are not run ids are ignored, differing commits are conflicts."""
     specs: list[str] = []
     new_runs: list[str] = []
     archived: dict[str, str] | None = None
@@ -375,6 +366,24 @@ def _fetch(
             new_runs.append(run_id)
         elif mine != sha:
             report.conflicts.append((run_id, mine, sha))
+    return specs, new_runs
+
+
+def _fetch(
+    repo: gitstore.Repo,
+    remote: Remote,
+    theirs: dict[str, str],
+    ours: dict[str, str],
+    report: SyncReport,
+    *,
+    timeout: float | None,
+) -> tuple[str | None, dict[str, str]]:
+    """Fetch what we lack; returns the remote notes commit and deploy heads, now local."""
+    notes_track = f"refs/notes/remotes/{remote.slug}/gitops-ml"
+    envs_track = f"refs/gitops-ml/remotes/{remote.slug}/environments"
+    arch_track = f"refs/gitops-ml/remotes/{remote.slug}/archive"
+    deploy_track = f"refs/deploy-remotes/{remote.slug}/"
+    specs, new_runs = _run_specs(repo, theirs, ours, report)
     tips = {
         ref: sha
         for ref, sha in theirs.items()
@@ -453,7 +462,24 @@ def _merge_fetched(
         else:
             if outcome != "unchanged":
                 report.environments = outcome
-    arch = theirs.get(ARCH)
+    _merge_archive(repo, theirs.get(ARCH), report, refused)
+    good = {}
+    for env, sha in deploys.items():
+        try:
+            gitstore.check_commit(repo, f"{DEPLOY}{env}", sha)
+        except gitstore.Refused as exc:
+            refused.add(DEPLOY + env)
+            _refuse(report, str(exc))
+        else:
+            good[env] = sha
+    _update_deploys(repo, good, report)
+    return refused
+
+
+def _merge_archive(
+    repo: gitstore.Repo, arch: str | None, report: SyncReport, refused: set[str]
+) -> None:
+    """Check and merge the remote's archive; archive local run refs above the threshold."""
     if arch is not None:
         try:
             archive.check(repo, arch)
@@ -467,17 +493,6 @@ def _merge_fetched(
     report.fetched_runs += [i for i in done.gained if i not in report.fetched_runs]
     known = {c[0] for c in report.conflicts}
     report.conflicts += [c for c in done.conflicts if c[0] not in known]
-    good = {}
-    for env, sha in deploys.items():
-        try:
-            gitstore.check_commit(repo, f"{DEPLOY}{env}", sha)
-        except gitstore.Refused as exc:
-            refused.add(DEPLOY + env)
-            _refuse(report, str(exc))
-        else:
-            good[env] = sha
-    _update_deploys(repo, good, report)
-    return refused
 
 
 def archive_above() -> int:
