@@ -25,6 +25,7 @@ import cases_hooks
 import cases_list
 import cases_record
 import cases_reproduce
+import cases_scale
 import cases_startup
 import peers
 import report
@@ -41,6 +42,7 @@ CASES: dict[str, tuple[str, Callable[[Ctx], list[Row]]]] = {
     "reproduce": ("7", cases_reproduce.fig7_reproduce),
     "ci": ("8", cases_ci.fig8_ci),
     "datastatus": ("9", cases_datastatus.fig9_data_status),
+    "scale": ("scale", cases_scale.fig_scale),
 }
 
 
