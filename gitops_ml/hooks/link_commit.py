@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from gitops_ml.core import gitstore
+from gitops_ml.core.facts import parse_facts
 
 _NOTES = gitstore.NOTES_REF
 
@@ -31,18 +32,6 @@ def _note(cat: gitstore.CatFile, commit: str) -> list[str]:
         if got is not None and got[1] == "blob":
             return [ln for ln in got[2].decode(errors="replace").splitlines() if ln.strip()]
     return []
-
-
-def _facts(lines: list[str]) -> list[dict[str, object]]:
-    out = []
-    for line in lines:
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(item, dict):
-            out.append(item)
-    return out
 
 
 def link_head(repo: gitstore.Repo) -> list[str]:
@@ -61,7 +50,9 @@ def link_head(repo: gitstore.Repo) -> list[str]:
     candidates = _runs_since(repo, cat, base)
     if not candidates:
         return []
-    done = {str(f.get("run")) for f in _facts(_note(cat, head_sha)) if f.get("type") == "code-of"}
+    done = {
+        str(f.get("run")) for f in parse_facts(_note(cat, head_sha)) if f.get("type") == "code-of"
+    }
     lines: dict[str, str] = {}
     linked: list[str] = []
     for run_id, commit in candidates.items():
