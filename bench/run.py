@@ -36,6 +36,7 @@ CASES: dict[str, tuple[str, Callable[[Ctx], list[Row]]]] = {
     "run": ("1", cases_record.fig1_run),
     "log": ("2", cases_record.fig2_log),
     "list": ("3", cases_list.fig3_list),
+    "list100k": ("3b", cases_list.fig3b_list100k),
     "startup": ("4", cases_startup.fig4_startup),
     "hooks": ("6", cases_hooks.fig6_hooks),
     "hash": ("5", cases_hash.fig5_hash),

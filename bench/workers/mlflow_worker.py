@@ -82,4 +82,71 @@ def search(reps: int) -> dict[str, Any]:
     return {"times": times, "rows": rows}
 
 
-serve({"setup": setup, "log": log, "fill": fill, "search": search})
+def fill_bulk(total: int) -> dict[str, float]:
+    """Top the store up to ``total`` runs fast: one run logged through the client, then
+    copied row for row in SQL (every table keyed by ``run_uuid``) with fresh ids and
+    random param and metric values. Only for fixtures too big to log one by one."""
+    import sqlite3
+    import uuid
+
+    client = MlflowClient()
+    need = max(0, total - state["count"])
+    t0 = time.perf_counter()
+    if need:
+        fill(state["count"] + 1)
+        need -= 1
+        template = client.search_runs([state["exp"]], max_results=1)[0].info.run_id
+        db = sqlite3.connect("mlflow.db")
+        tables = [
+            t
+            for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "run_uuid" in [c[1] for c in db.execute(f"PRAGMA table_info({t})")]
+        ]
+        plan = []
+        for table in tables:
+            cols = [c[1] for c in db.execute(f"PRAGMA table_info({table})")]
+            rows = db.execute(f"SELECT * FROM {table} WHERE run_uuid = ?", (template,)).fetchall()
+            plan.append((table, cols, rows))
+        batches: dict[str, list[tuple[Any, ...]]] = {table: [] for table, _, _ in plan}
+        for _ in range(need):
+            new = uuid.uuid4().hex
+            for table, cols, rows in plan:
+                for row in rows:
+                    cells = [v.replace(template, new) if isinstance(v, str) else v for v in row]
+                    if table in ("params", "metrics", "latest_metrics") and "value" in cols:
+                        i = cols.index("value")
+                        cells[i] = str(rng.random()) if table == "params" else rng.random()
+                    batches[table].append(tuple(cells))
+        with db:
+            for table, cols, _ in plan:
+                marks = ",".join("?" * len(cols))
+                db.executemany(f"INSERT INTO {table} VALUES ({marks})", batches[table])
+        db.close()
+        state["count"] += need
+    dt = time.perf_counter() - t0
+    return {"runs": need, "s": dt, "ms_per_run": dt * 1000 / max(need, 1)}
+
+
+def query(where: str, order: str, limit: int, reps: int) -> dict[str, Any]:
+    """The same filtered, sorted, limited query as ``runs ls --where --sort --limit``."""
+    times, rows = [], 0
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        df = mlflow.search_runs(
+            [state["exp"]], filter_string=where, order_by=[order], max_results=limit
+        )
+        times.append(time.perf_counter() - t0)
+        rows = len(df)
+    return {"times": times, "rows": rows}
+
+
+serve(
+    {
+        "setup": setup,
+        "log": log,
+        "fill": fill,
+        "fill_bulk": fill_bulk,
+        "search": search,
+        "query": query,
+    }
+)

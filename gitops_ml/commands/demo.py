@@ -3,7 +3,7 @@
 Creates a git repository in DIR from ``templates/example``, records a run per point of a
 small params grid, then prints the runs table, the diff of the best and worst run and the
 lineage of the model file. Every step is a typed call (``init.initialize``,
-``runs_ls.select``/``print_runs``, ``runs_diff.compare``/``render_terminal``,
+``runs_ls.select``/``print_runs``, ``runs.compare.compare``/``runs_diff.render_terminal``,
 ``lineage.show``), never a command's ``main`` with a hand-made argparse Namespace: mypy
 sees a renamed parameter.
 """
@@ -60,6 +60,7 @@ def main(args: argparse.Namespace) -> int:
     from gitops_ml.commands import init, lineage, runs_diff, runs_ls
     from gitops_ml.core import gitstore
     from gitops_ml.runs import index
+    from gitops_ml.runs.compare import compare
     from gitops_ml.runs.recorder import RunSpec, run_command
 
     if args.dir is None:
@@ -93,7 +94,7 @@ def main(args: argparse.Namespace) -> int:
     best, worst = runs[0], runs[-1]
     _section(f"gitops-ml runs diff {worst['id'][:12]} {best['id'][:12]}  (worst vs best)")
     a, b = index.full_record(repo, worst["id"]), index.full_record(repo, best["id"])
-    runs_diff.render_terminal(runs_diff.compare(repo, a, b))
+    runs_diff.render_terminal(compare(repo, a, b))
     _section("gitops-ml lineage models/model.json  (the model in the work tree: the last run's)")
     lineage.show(repo, "models/model.json")
     print(f"\nThe demo repository is {where}: try 'cd {where} && gitops-ml log'")

@@ -1,231 +1,383 @@
-"""The local query index: every run's record (slimmed), its notes facts, its JSON text.
+"""The local query index: a derived SQLite database of every run, refreshed incrementally.
 
-Derived state in ``.git/gitops-ml/``: deleting it loses nothing. ``index.bin`` holds the
-run commits, the notes commit they were read at, the facts from the notes and each run's
-``runs ls --json`` text; ``records.bin`` the slimmed records, loaded only when a query
-needs them (``--where``, ``--sort``, a table). Each use compares the index with one
-``for-each-ref`` of ``refs/runs/*`` and the notes ref, and reads only what changed (new
-runs after a ``git fetch``, new notes) in one batched ``cat-file``. Both files are
-:mod:`marshal` data under a header naming the index and Python versions (anything else
-is rebuilt); with the texts kept, listing 10,000 runs as JSON decodes and encodes no
-record at all.
+``.git/gitops-ml/index.sqlite`` (standard library :mod:`sqlite3`) holds, per run, a few
+scalar columns (id, commit, parent, name, started, exit code, status), small JSON
+columns (params, metrics, effective tags) and, in a separate table, the run's
+``runs ls --json`` text (record + notes facts + status, strict JSON). ``--where`` and
+``--sort`` compile to SQL over the small columns (:mod:`gitops_ml.runs.query`), so a
+filtered, sorted, limited query reads only what it needs; listing as JSON copies stored
+texts without decoding a record.
+
+Derived state: deleting it loses nothing. Each use compares a stat fingerprint of the
+ref storage (packed-refs, ``refs/runs/``, the notes ref) with the one saved; only when it
+moved is git asked (one ``for-each-ref``), and only new or changed runs are read (one
+``cat-file --batch``), only changed notes blobs. A fingerprint younger than two seconds
+is not trusted (a ref moved within the same clock tick would look unchanged), as git
+does with its racy index. Which runs were made on a commit comes from the run commits'
+parents (the ``parent`` column, ``--here``).
+
+Unreadable runs (a record of the wrong shape, a ref name that is not a run id) are kept
+in a ``bad`` table and reported with one warning line each per command.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
-import marshal
 import os
+import re
 import sys
+import time
 from pathlib import Path
 
 from gitops_ml.core import gitstore, record
-from gitops_ml.core.errors import GitopsError
-from gitops_ml.runs import tags
+from gitops_ml.core.errors import UsageError
+from gitops_ml.core.facts import parse_facts
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
-    from typing import Any
+    import sqlite3
+    from typing import Any, BinaryIO
 
-INDEX_VERSION = 3
-_MAGIC = (
-    f"gitops-ml index {INDEX_VERSION} python {sys.version_info[0]}.{sys.version_info[1]}\n".encode()
-)
+    from gitops_ml.runs.query import Sql
+
+INDEX_VERSION = 4
+FILE = "index.sqlite"
+LISTING = "ls.json"  # the whole `runs ls --json` output, while the index is unchanged
+_OLD_FILES = ("index.bin", "records.bin")  # the marshal index of 0.1
+_RACY_NS = 2_000_000_000
+RUN_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # a ULID, as refs/runs/<id> must be named
+_SCHEMA = """
+CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT);
+CREATE TABLE runs (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    commit_ TEXT NOT NULL,
+    parent TEXT,
+    name TEXT,
+    started TEXT,
+    exit_code INTEGER,
+    status TEXT,
+    user TEXT,
+    params TEXT,
+    metrics TEXT,
+    tags TEXT
+);
+CREATE INDEX runs_parent ON runs (parent);
+CREATE TABLE texts (n INTEGER PRIMARY KEY, out TEXT NOT NULL);
+CREATE TABLE bad (id TEXT PRIMARY KEY, commit_ TEXT, why TEXT);
+CREATE TABLE notes (target TEXT PRIMARY KEY, blob TEXT, facts TEXT);
+"""
 
 
 class RunIndex:
-    """Runs by id: commits, notes facts, JSON texts; ``records`` (slim) loaded on demand."""
+    """The refreshed index of one repository; queries return texts or parsed records."""
 
-    def __init__(
+    def __init__(self, repo: gitstore.Repo, db: sqlite3.Connection) -> None:
+        self.repo = repo
+        self.db = db
+
+    # -- queries
+
+    def _query(
         self,
-        repo: gitstore.Repo,
-        commits: dict[str, str],
-        facts: dict[str, list[dict[str, Any]]],
-        texts: dict[str, str],
+        columns: str,
         *,
-        corrupt: dict[str, str] | None = None,
-        records: dict[str, dict[str, Any]] | None = None,
-    ) -> None:
-        self._repo = repo
-        self.commits = commits
-        self.facts = facts
-        self.texts = texts
-        self.corrupt = corrupt or {}
-        self._records = records
+        where: Sql | None = None,
+        order: Sql | None = None,
+        here: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[str, dict[str, Any]]:
+        from gitops_ml.runs.query import uses_text
 
-    @property
-    def records(self) -> dict[str, dict[str, Any]]:
-        if self._records is None:
-            saved = _read(_records_path(self._repo))
-            if set(saved) >= set(self.commits):
-                self._records = {i: saved[i] for i in self.commits}
-            else:  # the records file is gone or behind: rebuild everything
-                _records_path(self._repo).unlink(missing_ok=True)
-                _path(self._repo).unlink(missing_ok=True)
-                self._records = load(self._repo, quiet=True).records
-        return self._records
+        join = "t." in columns or (where is not None and uses_text(where))
+        join = join or (order is not None and uses_text(order))
+        sql = f"SELECT {columns} FROM runs AS r" + (" JOIN texts AS t ON t.n = r.n" if join else "")
+        params: dict[str, Any] = {}
+        conds = []
+        if here is not None:
+            conds.append("r.parent = :here")
+            params["here"] = here
+        if where is not None:
+            conds.append(where.text)
+            params.update(where.params)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        if order is not None:
+            sql += f" ORDER BY {order.text}, r.id DESC"
+            params.update(order.params)
+        elif "count(" not in columns:
+            sql += " ORDER BY r.id DESC"
+        if limit is not None:
+            sql += " LIMIT :limit OFFSET :offset"
+            params.update(limit=limit, offset=offset)
+        return sql, params
+
+    def _run(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        import sqlite3
+
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # e.g. an expression deeper than SQLite allows
+            raise UsageError(f"--where/--sort: the query cannot run ({exc})") from None
+
+    def count(self, *, where: Sql | None = None, here: str | None = None) -> int:
+        """How many runs match."""
+        sql, params = self._query("count(*)", where=where, here=here)
+        return int(self._run(sql, params)[0][0])
+
+    def texts(
+        self,
+        *,
+        where: Sql | None = None,
+        order: Sql | None = None,
+        here: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[str]:
+        """The matching runs' ``--json`` texts, newest first unless ``order`` says otherwise."""
+        sql, params = self._query(
+            "t.out", where=where, order=order, here=here, limit=limit, offset=offset
+        )
+        return [row[0] for row in self._run(sql, params)]
+
+    def write_json_array(
+        self,
+        out: BinaryIO,
+        *,
+        where: Sql | None = None,
+        order: Sql | None = None,
+        here: str | None = None,
+        limit: int | None = None,
+    ) -> None:
+        """Write the matching runs to ``out`` as one JSON array (``runs ls --json``).
+
+        Built inside SQLite (no Python object per run). The whole listing, newest first,
+        is also kept in ``ls.json`` beside the database and copied from there while the
+        index has not changed (its generation is the file's first line).
+        """
+        whole = where is None and order is None and here is None and limit is None
+        if whole and self._copy_listing(out):
+            return
+        sql, params = self._query("t.out", where=where, order=order, here=here, limit=limit)
+        row = self._run(f"SELECT CAST(group_concat(out, ',') AS BLOB) FROM ({sql})", params)
+        body = b"[" + (row[0][0] or b"") + b"]\n"
+        if whole:
+            self._save_listing(body)
+        out.write(body)
+
+    def _generation(self) -> bytes:
+        row = self.db.execute("SELECT v FROM meta WHERE k = 'generation'").fetchone()
+        return f"{INDEX_VERSION}.{row[0] if row else 0}".encode()
+
+    def _copy_listing(self, out: BinaryIO) -> bool:
+        import shutil
+
+        try:
+            with open(self.repo.state_dir / LISTING, "rb") as fh:
+                if fh.readline().rstrip(b"\n") != self._generation():
+                    return False
+                shutil.copyfileobj(fh, out, 1 << 20)
+                return True
+        except OSError:
+            return False
+
+    def _save_listing(self, body: bytes) -> None:
+        from gitops_ml.core.atomic import write_atomic
+
+        with contextlib.suppress(OSError):
+            write_atomic(
+                self.repo.state_dir / LISTING, self._generation() + b"\n" + body, durable=False
+            )
+
+    def records(
+        self,
+        *,
+        where: Sql | None = None,
+        order: Sql | None = None,
+        here: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The matching runs as records (with ``notes`` and ``status``), parsed."""
+        return [
+            json.loads(t)
+            for t in self.texts(where=where, order=order, here=here, limit=limit, offset=offset)
+        ]
 
     def runs(self) -> list[dict[str, Any]]:
         """Every readable run, oldest first, each with its ``notes`` facts attached."""
-        out = []
-        records = self.records
-        for run_id in sorted(records):
-            rec = dict(records[run_id])
-            rec["notes"] = self.facts.get(run_id, [])
-            rec["tags"] = tags.effective(rec.get("tags"), rec["notes"])
-            out.append(rec)
-        return out
+        sql = "SELECT t.out FROM runs AS r JOIN texts AS t ON t.n = r.n ORDER BY r.id"
+        return [json.loads(row[0]) for row in self.db.execute(sql)]
 
     def json_text(self, run_id: str) -> str:
         """The run as ``runs ls --json`` prints it: record, ``notes`` and ``status``."""
-        text = self.texts.get(run_id)
-        if text is None:
-            text = self.texts[run_id] = _json_text(self.records[run_id], self.facts.get(run_id, []))
-        return text
+        row = self.db.execute(
+            "SELECT t.out FROM runs AS r JOIN texts AS t ON t.n = r.n WHERE r.id = ?", (run_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        return str(row[0])
+
+    def by_user(self) -> list[tuple[str, int]]:
+        """``(email or name, runs)`` per person, most runs first."""
+        sql = "SELECT user, count(*) AS c FROM runs GROUP BY user ORDER BY c DESC, user"
+        return [(str(u or "?"), int(c)) for u, c in self.db.execute(sql)]
+
+    def bad(self) -> list[tuple[str, str]]:
+        """``(run id or ref name, why)`` of every run that cannot be read."""
+        return [(str(i), str(w)) for i, w in self.db.execute("SELECT id, why FROM bad ORDER BY id")]
+
+    def resolve(self, prefix: str) -> tuple[str, str]:
+        """``(run id, commit)`` for a unique prefix (unreadable runs included)."""
+        from gitops_ml.core import ids
+
+        want = ids.normalize(prefix)
+        if want and RUN_ID.fullmatch(want.ljust(26, "0")):
+            hits = self.db.execute(
+                "SELECT id, commit_ FROM runs WHERE id >= :p AND id < :p || 'z' "
+                "UNION SELECT id, commit_ FROM bad WHERE id >= :p AND id < :p || 'z' LIMIT 6",
+                {"p": want},
+            ).fetchall()
+        else:
+            hits = []
+        commits = {str(i): str(c) for i, c in hits}
+        run_id = ids.resolve(prefix, commits)
+        return run_id, commits[run_id]
 
 
-def _path(repo: gitstore.Repo) -> Path:
-    return repo.state_dir / "index.bin"
+# ---------------------------------------------------------------- opening
 
 
-def _records_path(repo: gitstore.Repo) -> Path:
-    return repo.state_dir / "records.bin"
-
-
-def _json_text(rec: dict[str, Any], facts: list[dict[str, Any]]) -> str:
-    from gitops_ml.runs.runstatus import status
-
-    full = dict(rec)
-    full["notes"] = facts
-    full["tags"] = tags.effective(rec.get("tags"), facts)
-    full["status"] = status(full)
-    return json.dumps(full, sort_keys=True, default=str)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return {}
-    if not raw.startswith(_MAGIC):
-        return {}
-    gc.disable()  # many small containers at once: the cycle collector only slows it down
-    try:
-        data = marshal.loads(raw[len(_MAGIC) :])
-    except (EOFError, ValueError, TypeError):
-        return {}
-    finally:
-        gc.enable()
-    return data if isinstance(data, dict) else {}
-
-
-def _parse_facts(lines: list[str]) -> list[dict[str, Any]]:
-    facts = []
-    for line in lines:
+def _fingerprint(repo: gitstore.Repo) -> str | None:
+    """A stat summary of where refs live; None when too recent to trust (racy)."""
+    base = repo.common_dir
+    now = time.time_ns()
+    parts = []
+    for rel in (
+        "packed-refs",
+        "refs/runs",
+        "refs/notes",
+        gitstore.NOTES_REF,
+        "refs/gitops-ml",
+        "reftable/tables.list",
+    ):
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
+            st = os.stat(base / rel)
+        except OSError:
+            parts.append(f"{rel}:-")
             continue
-        if isinstance(item, dict):
-            facts.append(item)
-    return facts
+        if now - st.st_mtime_ns < _RACY_NS:
+            return None
+        parts.append(f"{rel}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}")
+    return "|".join(parts)
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    import sqlite3
+
+    db = sqlite3.connect(
+        ":memory:" if path is None else str(path), isolation_level=None, timeout=30
+    )
+    db.execute("PRAGMA synchronous = OFF")  # derived data: a torn write is rebuilt
+    db.execute("PRAGMA journal_mode = WAL" if path is not None else "PRAGMA journal_mode = OFF")
+    return db
+
+
+def _version_ok(db: sqlite3.Connection) -> bool:
+    import sqlite3
+
+    try:
+        row = db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
+    except sqlite3.OperationalError:  # no table yet: build it
+        return False
+    return row is not None and row[0] == f"{INDEX_VERSION}"
+
+
+def _create(db: sqlite3.Connection) -> None:
+    drops = "".join(f"DROP TABLE IF EXISTS {t};" for t in ("meta", "runs", "texts", "bad", "notes"))
+    db.executescript(
+        f"BEGIN IMMEDIATE;{drops}{_SCHEMA}"
+        f"INSERT INTO meta VALUES ('version', '{INDEX_VERSION}');COMMIT;"
+    )
+
+
+def _open_db(repo: gitstore.Repo) -> sqlite3.Connection:
+    """The index database, created or rebuilt when missing, damaged or of another version."""
+    import sqlite3
+
+    path = repo.state_dir / FILE
+    for old in _OLD_FILES:
+        with contextlib.suppress(OSError):
+            (repo.state_dir / old).unlink()
+    for _ in range(2):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = _connect(path)
+            if not _version_ok(db):
+                _create(db)
+            return db
+        except sqlite3.DatabaseError:  # not a database, or damaged: it is only a cache
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(f"{path}{suffix}")
+        except OSError:
+            break
+    db = _connect(None)  # a read-only .git still answers queries, from memory
+    _create(db)
+    return db
 
 
 def load(repo: gitstore.Repo, *, quiet: bool = False) -> RunIndex:
-    """The index, refreshed against the refs (cheap when nothing changed)."""
-    saved = _read(_path(repo))
-    commits_now = gitstore.list_runs(repo)
-    notes_now = gitstore.resolve_ref(repo, gitstore.NOTES_REF) if commits_now else None
-    old_commits: dict[str, str] = saved.get("commits", {})
-    texts: dict[str, str] = saved.get("texts", {})
-    facts: dict[str, list[dict[str, Any]]] = saved.get("facts", {})
-    stale = [i for i, c in commits_now.items() if old_commits.get(i) != c]
-    gone = set(old_commits) - set(commits_now)
-    if not stale and not gone and notes_now == saved.get("notes"):
-        return RunIndex(repo, old_commits, facts, texts)
-    records: dict[str, dict[str, Any]] = {}
-    if old_commits:
-        kept = _read(_records_path(repo))
-        records = {i: r for i, r in kept.items() if old_commits.get(i) == commits_now.get(i)}
-        stale = [i for i in commits_now if i not in records]
-    corrupt: dict[str, str] = {}
-    for run_id in stale:
-        texts.pop(run_id, None)
-    if stale:
-        raw = gitstore.read_run_records(repo, [commits_now[i] for i in stale])
-        for run_id, text in zip(stale, raw, strict=True):
-            try:
-                records[run_id] = _slim_record(run_id, text, commits_now[run_id])
-            except GitopsError as exc:
-                corrupt[run_id] = str(exc)
-    by_commit = gitstore.notes_of_all(repo) if notes_now else {}
-    new_facts: dict[str, list[dict[str, Any]]] = {}
-    for run_id, commit in commits_now.items():
-        if commit in by_commit:
-            new_facts[run_id] = _parse_facts(by_commit[commit])
-    for run_id in set(facts) | set(new_facts):
-        if facts.get(run_id) != new_facts.get(run_id):
-            texts.pop(run_id, None)
-    facts = new_facts
-    commits_ok = {i: c for i, c in commits_now.items() if i in records}
-    texts = {i: t for i, t in texts.items() if i in records}
-    for run_id, rec in records.items():
-        if run_id not in texts:
-            texts[run_id] = _json_text(rec, facts.get(run_id, []))
-    if corrupt and not quiet:
-        for why in sorted(corrupt.values()):
-            print(f"gitops-ml: warning: {why}; skipped", file=sys.stderr)
-    # Corrupt runs are left out of the saved commits, so they are read (and reported) again.
-    _save(_records_path(repo), records)
-    _save(_path(repo), {"commits": commits_ok, "notes": notes_now, "facts": facts, "texts": texts})
-    return RunIndex(repo, commits_ok, facts, texts, corrupt=corrupt, records=records)
+    """The index, refreshed against the refs (no git call at all when nothing moved)."""
+    import sqlite3
+
+    db = _open_db(repo)
+    fp = _fingerprint(repo)
+    saved = db.execute("SELECT v FROM meta WHERE k = 'fingerprint'").fetchone()
+    if fp is None or saved is None or saved[0] != fp:
+        from gitops_ml.runs import indexbuild
+
+        try:
+            indexbuild.refresh(repo, db, fp)
+        except sqlite3.DatabaseError:  # damaged under us: start again, in memory if need be
+            db.close()
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(f"{repo.state_dir / FILE}{suffix}")
+            db = _open_db(repo)
+            indexbuild.refresh(repo, db, fp)
+    idx = RunIndex(repo, db)
+    if not quiet:
+        from gitops_ml.ui.render import clean
+
+        for _run_id, why in idx.bad():
+            print(clean(f"gitops-ml: warning: {why}; skipped"), file=sys.stderr)
+    return idx
 
 
-def _slim_record(run_id: str, text: str | None, commit: str) -> dict[str, Any]:
-    """A record for the index, its distribution list cut out before parsing."""
-    if text is not None:
-        cut, count = record.cut_distributions(text)
-        if count is not None:
-            try:
-                rec = record.loads(run_id, cut, commit)
-            except GitopsError:
-                pass
-            else:
-                rec["environment"]["distributions_count"] = count
-                return rec
-    return record.slim(record.loads(run_id, text, commit))
-
-
-def _save(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(_MAGIC)
-            fh.write(marshal.dumps(data))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        # The index is only a cache; a read-only .git still answers queries.
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+# ---------------------------------------------------------------- single runs
 
 
 def resolve(repo: gitstore.Repo, prefix: str) -> tuple[str, str]:
-    """``(run id, commit)`` for a unique prefix, from the refs alone (no index needed)."""
-    from gitops_ml.core import ids
-
-    commits = gitstore.list_runs(repo)
-    run_id = ids.resolve(prefix, commits)
-    return run_id, commits[run_id]
+    """``(run id, commit)`` for a unique prefix of a run id."""
+    return load(repo, quiet=True).resolve(prefix)
 
 
 def full_record(repo: gitstore.Repo, prefix: str) -> dict[str, Any]:
     """The complete record of one run (distributions included) with its notes facts."""
+    from gitops_ml.runs import recordcheck, runstatus
+
     run_id, commit = resolve(repo, prefix)
     text = gitstore.read_run_records(repo, [commit])[0]
+    try:
+        why = recordcheck.problem(run_id, json.loads(text)) if text is not None else None
+    except ValueError:
+        why = None  # record.loads says what is wrong with it
+    if why is not None:
+        raise record.CorruptRecord(run_id, why)
     rec = record.with_full_environment(repo, record.loads(run_id, text, commit))
-    rec["notes"] = _parse_facts(gitstore.read_notes(repo, [commit]).get(commit, []))
-    rec["tags"] = tags.effective(rec.get("tags"), rec["notes"])
+    rec["notes"] = parse_facts(gitstore.read_notes(repo, [commit]).get(commit, []))
+    rec["tags"] = runstatus.tags(rec)
     return rec

@@ -1,4 +1,4 @@
-"""A run's status, derived from its exit code and the facts in its notes."""
+"""A run's status and tags, derived from its record and the facts in its notes."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ def status(rec: dict[str, Any]) -> str:
     """``ok`` / ``exit N``, then ``verified`` or ``not reproduced`` from the latest verification."""
     code = rec.get("exit_code")
     base = "ok" if code == 0 else f"exit {code}"
-    verdicts = [f for f in rec.get("notes") or [] if f.get("type") == "verify"]
+    verdicts = [
+        f for f in rec.get("notes") or [] if isinstance(f, dict) and f.get("type") == "verify"
+    ]
     if verdicts:
-        return "verified" if verdicts[-1].get("ok") else "not reproduced"
+        return "verified" if verdicts[-1].get("ok") is True else "not reproduced"
     return base
 
 
@@ -22,4 +24,4 @@ def tags(rec: dict[str, Any]) -> list[str]:
     minus those removed later (``"remove": true``): see :mod:`gitops_ml.runs.tags`."""
     from gitops_ml.runs.tags import effective
 
-    return effective(rec.get("tags"), rec.get("notes") or [])
+    return effective(rec.get("tags"), [f for f in rec.get("notes") or [] if isinstance(f, dict)])

@@ -64,9 +64,9 @@ def test_best_failed_deployed_verification(project: Path, bare_remote: Path) -> 
     assert page["sync"] == "gitops-ml sync"
 
     text = cli(project, "status").stdout
-    assert "Runs: 4 (3 ok, 1 failed), by 1 people: author@example.com (4)" in text
+    assert "Runs: 4 (3 ok, 1 failed), by 1 person: author@example.com (4)" in text
     assert "Best runs by accuracy (higher is better)" in text
-    assert f"prod: run {best} (1 deploys in the chain" in text
+    assert f"prod: run {best} (1 deploy in the chain" in text
     assert f"{ids[0]} (checked by run {ids[2]})" in text
     assert f"gitops-ml reproduce {best} --verify" in text
 

@@ -1,4 +1,4 @@
-"""The local query index (.git/gitops-ml/index.bin) never goes stale."""
+"""The local query index (.git/gitops-ml/index.sqlite) never goes stale."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_index_refreshes_after_a_plain_git_fetch(project: Path, tmp_path: Path) 
     git(tmp_path, "clone", "-q", str(project), str(other))
     assert cli(other, "run", "-n", "mine", "--", "true").returncode == 0
     assert names(other) == ["mine"]  # index built
-    assert (other / ".git" / "gitops-ml" / "index.bin").exists()
+    assert (other / ".git" / "gitops-ml" / "index.sqlite").exists()
     assert (
         cli(
             project, "run", "-n", "theirs", "-p", "lr=0.3", "--", sys.executable, "train.py"
@@ -49,12 +49,69 @@ def test_index_sees_new_notes_and_survives_deletion_and_damage(project: Path) ->
     )
     [row] = cli_json(project, "runs", "ls")
     assert row["notes"] == [{"type": "tag", "tag": "prod"}]
-    index = project / ".git" / "gitops-ml" / "index.bin"
-    index.write_text("{not an index")
+    index = project / ".git" / "gitops-ml" / "index.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{index}{suffix}").unlink(missing_ok=True)
+    index.write_text("{not an index" * 1000)
     assert names(project) == ["a"]
-    assert index.read_bytes().startswith(b"gitops-ml index ")  # rebuilt
-    index.write_bytes(index.read_bytes()[:-40])  # truncated, as by a full disk
+    assert index.read_bytes().startswith(b"SQLite format 3\x00")  # rebuilt
+    index.write_bytes(index.read_bytes()[:1000])  # truncated, as by a full disk
     assert names(project) == ["a"]
     index.unlink()
     assert names(project) == ["a"]
     assert index.exists()
+
+
+# ---------------------------------------------------------------- fuzzing records
+
+import json  # noqa: E402
+import random  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.runs.helpers import new_id, record, write_run  # noqa: E402
+from tests.runs.test_query import _cli_in_process  # noqa: E402
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+KEYS = list(record("X"))
+
+
+@st.composite
+def bodies(draw: st.DrawFn, run_id: str) -> str:
+    kind = draw(st.sampled_from(["mutated", "random", "text"]))
+    if kind == "text":
+        return draw(st.text(max_size=200))
+    if kind == "random":
+        return json.dumps(draw(json_values))
+    rec = record(run_id)
+    for key in draw(st.lists(st.sampled_from(KEYS), min_size=1, max_size=4)):
+        rec[key] = draw(json_values)
+    return json.dumps(rec)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_fuzzed_records_never_break_listing(project: Path, data: st.DataObject) -> None:
+    run_id = new_id(random.Random(data.draw(st.integers(0, 2**32))))
+    body = data.draw(bodies(run_id))
+    write_run(project, run_id, body)
+    for args in (["runs", "ls", "--json"], ["runs", "ls"], ["status", "--json"], ["status"]):
+        code, out, err = _cli_in_process(project, *args)
+        assert code == 0, (args, err)
+        assert "unexpected error" not in err and "Traceback" not in err
+        if "--json" in args:
+            json.loads(out, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    code, out, err = _cli_in_process(project, "runs", "show", run_id)
+    assert code in (0, 3), err
+    assert "unexpected error" not in err and (code == 0 or err.count("\n") == 1)
+    code, out, err = _cli_in_process(project, "runs", "show", "--json", run_id)
+    assert code in (0, 3), err

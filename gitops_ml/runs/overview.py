@@ -1,0 +1,161 @@
+"""The newcomer's page as data: what was tried, what is best, what is deployed, what failed.
+
+A service (no printing): ``gitops-ml status`` renders it, the CI report can reuse it.
+Counts and the best runs come from the query index in SQL (nothing proportional to the
+number of runs is parsed in Python); non-finite metrics never rank.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from gitops_ml.core import config, git, gitstore
+from gitops_ml.runs import index, runstatus
+from gitops_ml.runs.query import Sql
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
+
+TOP = 5
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def best_runs(
+    runs: list[dict[str, Any]], primary: str | None, n: int = TOP
+) -> list[dict[str, Any]]:
+    """Successful runs with a finite primary metric, best first (``-name``: lower is better)."""
+    if not primary:
+        return []
+    name = primary.lstrip("-")
+    lower = primary.startswith("-")
+    scored = [
+        (score, r)
+        for r in runs
+        if r.get("exit_code") == 0
+        and (score := _number((r.get("metrics") or {}).get(name))) is not None
+    ]
+    scored.sort(key=lambda item: (item[0] if lower else -item[0], item[1]["id"]))
+    return [r for _, r in scored[:n]]
+
+
+def best_in_index(idx: index.RunIndex, primary: str | None, n: int = TOP) -> list[dict[str, Any]]:
+    """:func:`best_runs` answered by the index: only the ``n`` best records are parsed."""
+    if not primary or '"' in primary:
+        return []
+    name = primary.lstrip("-")
+    value = "json_extract(r.metrics, :metric)"
+    where = Sql(
+        f"r.exit_code = 0 AND typeof({value}) IN ('integer', 'real')", {"metric": f'$."{name}"'}
+    )
+    order = Sql(f"{value} {'ASC' if primary.startswith('-') else 'DESC'}, r.id ASC")
+    return idx.records(where=where, order=order, limit=n)
+
+
+def _deploy_record(message: str, run_ids: set[str] | None) -> dict[str, Any]:
+    """What a deploy commit's message says: its JSON, or at least the run id it names."""
+    _, _, body = message.partition("\n\n")
+    for chunk in (body, message):
+        start = chunk.find("{")
+        if start < 0:
+            continue
+        try:
+            item = json.loads(chunk[start:].strip())
+        except ValueError:
+            continue
+        if isinstance(item, dict):
+            return item
+    for found in re.findall(r"\b[0-9A-HJKMNP-TV-Z]{26}\b", message):
+        if run_ids is None or found in run_ids:
+            return {"run": found}
+    return {}
+
+
+def deployments(repo: gitstore.Repo, run_ids: set[str] | None = None) -> list[dict[str, Any]]:
+    """One entry per ``refs/deploy/<env>``: the run its head names and the chain length."""
+    text = git.out(
+        ["for-each-ref", "--format=%(objectname) %(refname)", gitstore.DEPLOY_PREFIX], repo.top
+    )
+    heads = [line.split(" ", 1) for line in text.splitlines() if " " in line]
+    if not heads:
+        return []
+    raws = gitstore.read_objects(repo, [sha for sha, _ in heads])
+    out = []
+    for (sha, ref), raw in zip(heads, raws, strict=True):
+        message = (raw or b"").decode(errors="replace").partition("\n\n")[2]
+        info = _deploy_record(message, run_ids)
+        count = git.out(["rev-list", "--count", sha], repo.top)
+        run = info.get("run")
+        out.append(
+            {
+                "environment": ref[len(gitstore.DEPLOY_PREFIX) :],
+                "commit": sha,
+                "run": run if isinstance(run, str) else None,
+                "record": info,
+                "deploys": int(count or 0),
+                "summary": message.split("\n", 1)[0],
+            }
+        )
+    return out
+
+
+def verification_failures(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs whose latest verification says their metrics did not reproduce."""
+    out = []
+    for r in runs:
+        verdicts = [
+            f for f in r.get("notes") or [] if isinstance(f, dict) and f.get("type") == "verify"
+        ]
+        if verdicts and verdicts[-1].get("ok") is not True:
+            out.append({"run": r["id"], "name": r.get("name"), "verify": verdicts[-1]})
+    return out
+
+
+def reproduce_command(run_id: str) -> str:
+    """The command that reproduces a run, quoted for pasting into a shell."""
+    from gitops_ml.ui.render import shell_command
+
+    return shell_command(["gitops-ml", "reproduce", run_id, "--verify"])
+
+
+def gather(repo: gitstore.Repo, idx: index.RunIndex | None = None) -> dict[str, Any]:
+    """Everything the status page shows, as plain data (the ``status --json`` output)."""
+    cfg = config.load(repo.top)
+    idx = idx or index.load(repo)
+    total = idx.count()
+    failed = idx.count(where=Sql("coalesce(r.exit_code != 0, 1)"))
+    best = best_in_index(idx, cfg.primary)
+    pick = best[0] if best else next(iter(idx.records(where=Sql("r.exit_code = 0"), limit=1)), None)
+    unverified = idx.records(where=Sql("r.status = 'not reproduced'"))
+    remotes = git.out(["remote"], repo.top).split()
+    metric = (cfg.primary or "").lstrip("-")
+    return {
+        "runs": total,
+        "failed": failed,
+        "by_user": dict(idx.by_user()),
+        "primary": cfg.primary,
+        "best": [
+            {
+                "id": r["id"],
+                "name": r.get("name"),
+                "metric": (r.get("metrics") or {}).get(metric),
+                "user": (r.get("user") or {}).get("email"),
+                "started": r.get("started"),
+                "status": runstatus.status(r),
+            }
+            for r in best
+        ],
+        "deployed": deployments(repo),
+        "verification_failures": verification_failures(unverified),
+        "reproduce": reproduce_command(pick["id"]) if pick else None,
+        "reproduce_run": pick["id"] if pick else None,
+        "remotes": remotes,
+        "sync": "gitops-ml sync" if remotes else "git remote add origin URL && gitops-ml sync",
+    }
