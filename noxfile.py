@@ -28,7 +28,7 @@ def tests(session: nox.Session) -> None:
     Pytest arguments go after ``--``; a run that selects tests (``-k``, a path) skips the
     gate (``--no-cov`` as well), since a part of the suite cannot reach it.
     """
-    session.install("-e", ".[s3,github,monitor]", *_group("test"))
+    session.install("-e", ".[s3,github,monitor,serve]", *_group("test"))
     workers = os.environ.get("PYTEST_WORKERS", "2")
     cov = [] if session.posargs else ["--cov", "--cov-report=term"]
     session.run("pytest", "-n", workers, "--durations=15", *cov, *session.posargs)

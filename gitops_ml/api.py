@@ -128,6 +128,28 @@ class Run:
         self._emit({"artifact": item})
         return item
 
+    def log_reference(self, features: Any) -> dict[str, Any]:
+        """Record the profile of the training features (rows, columns or a data frame):
+        the reference ``gitops-ml serve`` measures drift against. Kept in the content
+        store and recorded as an artifact with ``role: reference``."""
+        from gitops_ml.core import gitstore
+        from gitops_ml.data.cache import LocalStore
+        from gitops_ml.monitor import reference
+        from gitops_ml.runs import recorder
+
+        data = reference.dumps(reference.build(features))
+        root = Path(os.environ.get(recorder.ENV_RUN_ROOT) or gitstore.open_repo().top)
+        digest = LocalStore(gitstore.open_repo(root).state_dir).put_bytes(data)
+        item = {
+            "path": reference.REFERENCE_PATH,
+            "hash": digest,
+            "size": len(data),
+            "kind": "file",
+            "role": "reference",
+        }
+        self._emit({"artifact": item})
+        return item
+
 
 def start_run(
     params: Mapping[str, Any] | None = None, name: str | None = None, tags: list[str] | None = None

@@ -44,6 +44,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("deploy", "deploy", "put a run in service in an environment, recorded in refs/deploy/ENV"),
     ("deployed", "deployed", "which run is in service, since when, by whom"),
     ("rollback", "rollback", "the run in service before, back in service (a new event)"),
+    ("serve", "serve", "serve a run's model over HTTP, with Prometheus metrics and drift"),
     ("status", "status", "the newcomer's page: what was tried, what is best, what is deployed"),
     ("hook", "hook", "run a git hook's implementation (used by hooks/ scripts)"),
     ("ci runs", "ci_runs", "the runs a change (base..head) claims"),

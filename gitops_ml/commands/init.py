@@ -69,6 +69,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="set notes.displayRef so plain 'git log' shows gitops-ml's facts "
         "(default: it stays quiet; 'gitops-ml log' shows runs per commit)",
     )
+    p.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="write monitoring/: Prometheus scrape config, alert rules and their unit tests, "
+        "Grafana dashboard",
+    )
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class InitOptions:
     github_repo: str | None = None
     github_ref: str | None = None
     notes_in_log: bool = False  # notes.displayRef: plain git log shows the facts
+    monitoring: bool = False
 
 
 def initialize(repo: gitstore.Repo, options: InitOptions | None = None) -> list[str]:
@@ -110,6 +117,10 @@ def initialize(repo: gitstore.Repo, options: InitOptions | None = None) -> list[
         from gitops_ml.ci.workflows import write_callers
 
         done += write_callers(repo.top, options.github_repo, options.github_ref)
+    if options.monitoring:
+        from gitops_ml.monitor.templates import write_monitoring
+
+        done += write_monitoring(repo.top)
     return done
 
 
@@ -131,6 +142,7 @@ def main(args: argparse.Namespace) -> int:
         github_repo=args.github_repo,
         github_ref=args.github_ref,
         notes_in_log=args.notes_in_log,
+        monitoring=args.monitoring,
     )
     report(initialize(gitstore.open_repo(), options))
     return OK
