@@ -95,9 +95,9 @@ def _reference(
     logged = [a for a in rec.get("artifacts") or [] if a.get("role") == "reference"]
     if not logged:
         return None
-    from gitops_ml.data.store import restore_entries
+    from gitops_ml.deploy import models
 
-    restore_entries(repo, cfg, logged[-1:], dest, progress=False)
+    models.restore(repo, cfg, logged[-1:], dest)
     return reference.load_file(dest / logged[-1]["path"])
 
 
