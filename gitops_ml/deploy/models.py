@@ -29,9 +29,7 @@ def summary(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"path": e["path"], "hash": e["hash"], "size": e.get("size")} for e in entries]
 
 
-def restore(
-    repo: gitstore.Repo, cfg: Config, entries: list[dict[str, Any]], dest: Path
-) -> None:
+def restore(repo: gitstore.Repo, cfg: Config, entries: list[dict[str, Any]], dest: Path) -> None:
     """Write recorded entries under ``dest``, verified (pulled from the store if needed)."""
     from gitops_ml.data.store import restore_entries
 
