@@ -10,13 +10,19 @@ from __future__ import annotations
 import argparse
 
 from gitops_ml.core import config, gitstore
-from gitops_ml.core.errors import CHECK_FAILED, OK
+from gitops_ml.core.errors import CHECK_FAILED, OK, UsageError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Declare this command's arguments."""
     p.add_argument("environment", help="the environment (e.g. production)")
-    p.add_argument("run", help="run id or unique prefix")
+    p.add_argument("run", nargs="?", help="run id or unique prefix")
+    p.add_argument(
+        "--change",
+        metavar="BASE..HEAD",
+        help="instead of RUN: the run the change BASE..HEAD claims and verified (deploy on "
+        "merge: the push's before..after); nothing claimed is a notice, not a failure",
+    )
     add_common(p)
     p.add_argument(
         "--force",
@@ -37,6 +43,38 @@ def add_common(p: argparse.ArgumentParser) -> None:
         "--no-push", action="store_true", help="record in this clone only (no fetch, no push)"
     )
     p.add_argument("--json", action="store_true", help="print the recorded event as JSON")
+    p.add_argument(
+        "--github-deployment",
+        choices=("auto", "true", "false"),
+        default=None,
+        help="create a GitHub Deployment with its statuses (auto: in GitHub Actions with a "
+        "token; false when the job's environment: already creates one)",
+    )
+
+
+def github_side(setting: object, flag: str | None) -> object:
+    """The GitHub Deployment of this deploy, or None."""
+    choice: object = {"true": True, "false": False, "auto": "auto"}.get(flag or "", setting)
+    from gitops_ml.github import deployments
+
+    return deployments.Deployment() if deployments.wanted(choice) else None
+
+
+def pick_from_change(repo: gitstore.Repo, change: str) -> str | None:
+    """The run a change claims, for deploy on merge: the newest claimed run whose latest
+    verification passed, else the newest claimed run (which the checks then judge)."""
+    from gitops_ml.ci import claims
+    from gitops_ml.deploy import policy
+
+    base, sep, head = change.partition("..")
+    if not sep or not base or not head:
+        raise UsageError(f"--change {change!r}: expected BASE..HEAD")
+    runs = claims.claimed(repo, base, head, cap=100)
+    for rec in runs:
+        verdict = policy.latest_verification(rec)
+        if verdict is not None and verdict.get("ok"):
+            return str(rec["id"])
+    return str(runs[0]["id"]) if runs else None
 
 
 def report(outcome: object, as_json: bool) -> int:
@@ -75,17 +113,37 @@ def report(outcome: object, as_json: bool) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    import sys
+
     from gitops_ml.deploy import service
 
     repo = gitstore.open_repo()
+    cfg = config.load(repo.top)
+    if (args.run is None) == (args.change is None):
+        raise UsageError("name the run to deploy, or --change BASE..HEAD (not both)")
+    run = args.run
+    why = args.why
+    if args.change:
+        run = pick_from_change(repo, args.change)
+        if run is None:
+            print(
+                f"gitops-ml deploy: nothing to deploy: {args.change} claims no run",
+                file=sys.stderr,
+            )
+            if args.json:
+                print("null")
+            return OK
+        why = why or f"merged {args.change}"
+    settings = service.settings_of(cfg, args.environment)
     outcome = service.deploy(
         repo,
-        config.load(repo.top),
+        cfg,
         args.environment,
-        args.run,
-        why=args.why,
+        run,
+        why=why,
         force=args.force,
         remote_name=args.remote,
         push=not args.no_push,
+        github=github_side(settings.get("github_deployment", "auto"), args.github_deployment),  # type: ignore[arg-type]
     )
     return report(outcome, args.json)

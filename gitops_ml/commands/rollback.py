@@ -20,17 +20,21 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from gitops_ml.commands.deploy import github_side
     from gitops_ml.deploy import service
 
     repo = gitstore.open_repo()
+    cfg = config.load(repo.top)
+    settings = service.settings_of(cfg, args.environment)
     outcome = service.deploy(
         repo,
-        config.load(repo.top),
+        cfg,
         args.environment,
         args.to,
         action="rollback",
         why=args.why,
         remote_name=args.remote,
         push=not args.no_push,
+        github=github_side(settings.get("github_deployment", "auto"), args.github_deployment),  # type: ignore[arg-type]
     )
     return report(outcome, args.json)

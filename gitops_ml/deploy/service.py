@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gitops_ml.core import deploychain, deployconfig, gitstore
@@ -26,9 +25,16 @@ from gitops_ml.runs import index
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Protocol
 
     from gitops_ml.sync.gitsync import Remote
+
+    class GitHubDeployment(Protocol):
+        """The GitHub side of a deploy (see :mod:`gitops_ml.github.deployments`)."""
+
+        def start(self, event: dict[str, Any]) -> dict[str, Any]: ...
+
+        def finish(self, event: dict[str, Any], ok: bool) -> None: ...
 
 
 def _warn(text: str) -> None:
@@ -128,7 +134,7 @@ def deploy(
     remote_name: str | None = None,
     push: bool = True,
     retries: int = 10,
-    github: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+    github: GitHubDeployment | None = None,
 ) -> Outcome:
     """Deploy ``run`` (or, for ``action="rollback"`` with ``run`` None, the run in service
     before the current one) to ``env`` and record it. Raises a one-line error when the run
@@ -185,11 +191,13 @@ def deploy(
     }
     from gitops_ml.deploy import targets
 
+    if github is not None:
+        event["github_deployment"] = github.start(event)
     event["target"] = targets.run_target(
         repo, cfg, env, settings=settings, rec=rec, event=event, remote=remote
     )
     if github is not None:
-        event["github_deployment"] = github(event)
+        github.finish(event, events.ok(event))
     outcome = Outcome(event=event, remote=remote.label if remote else None)
     ref = deploychain.deploy_ref(env)
     for _ in range(retries):

@@ -25,6 +25,7 @@ PERMISSIONS = {
     "check run": "checks: write",
     "read": "contents: read",
     "pull request": "pull-requests: read",
+    "deployment": "deployments: write",
 }
 
 
