@@ -26,6 +26,7 @@ import cases_list
 import cases_record
 import cases_reproduce
 import cases_scale
+import cases_serve
 import cases_startup
 import peers
 import report
@@ -44,6 +45,7 @@ CASES: dict[str, tuple[str, Callable[[Ctx], list[Row]]]] = {
     "ci": ("8", cases_ci.fig8_ci),
     "datastatus": ("9", cases_datastatus.fig9_data_status),
     "scale": ("scale", cases_scale.fig_scale),
+    "serve": ("10", cases_serve.fig8_serve),
 }
 
 

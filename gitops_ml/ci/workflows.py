@@ -15,7 +15,12 @@ from gitops_ml.core.templates import template_dir
 
 DEFAULT_REPO = "gitops-ml/gitops-ml"
 DEFAULT_REF = "v1"
-FILES = ("gitops-ml.yml", "gitops-ml-grid.yml", "gitops-ml-comment.yml")
+FILES = (
+    "gitops-ml.yml",
+    "gitops-ml-grid.yml",
+    "gitops-ml-comment.yml",
+    "gitops-ml-deploy.yml",
+)
 
 
 def write_callers(top: Path, repo: str | None = None, ref: str | None = None) -> list[str]:

@@ -160,6 +160,8 @@ def main(args: argparse.Namespace) -> int:
             window=args.window,
             model_hash=",".join(e["hash"] for e in entries),
         )
+    if monitor is not None:
+        monitor.warm_up()
     app = create_app(predict, rec["id"], monitor)
     if args.check:
         print(f"gitops-ml serve: run {rec['id']} ready to serve with {args.entrypoint}")

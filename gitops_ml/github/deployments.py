@@ -21,11 +21,12 @@ def wanted(setting: Any) -> bool:
         return True
     if setting is False:
         return False
-    env = os.environ
+    from gitops_ml.github import context
+
     return (
-        env.get("GITHUB_ACTIONS") == "true"
-        and bool(env.get("GITHUB_TOKEN"))
-        and bool(env.get("GITHUB_REPOSITORY"))
+        os.environ.get("GITHUB_ACTIONS") == "true"
+        and bool(context.token())
+        and bool(context.repository())
     )
 
 
@@ -33,10 +34,10 @@ class Deployment:
     """The GitHub side of one deploy event (``start`` before the target, ``finish`` after)."""
 
     def __init__(self, client: Client | None = None) -> None:
+        from gitops_ml.github import context
+
         self.client = client or Client(
-            os.environ.get("GITHUB_API_URL", "https://api.github.com"),
-            os.environ.get("GITHUB_TOKEN"),
-            os.environ.get("GITHUB_REPOSITORY", ""),
+            context.api_url(), context.token(), context.repository() or ""
         )
         self._dep: Any = None
 
@@ -44,7 +45,7 @@ class Deployment:
         env = os.environ
         if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_RUN_ID"):
             return (
-                f"{env['GITHUB_SERVER_URL']}/{env.get('GITHUB_REPOSITORY', '')}"
+                f"{env['GITHUB_SERVER_URL']}/{self.client.owner}/{self.client.name}"
                 f"/actions/runs/{env['GITHUB_RUN_ID']}"
             )
         return None

@@ -123,6 +123,8 @@ class Monitor:
         )
         info.labels(run_id, model_hash or "none").set(1)
         self._classes: set[str] = set()
+        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._pred_child = self._pred_value.labels(run_id)
         self._lock = threading.Lock()
         self._windows: dict[str, deque[Any]] = {}
         if self.reference:
@@ -148,8 +150,14 @@ class Monitor:
         self, endpoint: str, code: int, seconds: float, error: str | None = None
     ) -> None:
         """Count one request (``error``: its failure kind, or None)."""
-        self._requests.labels(self.run_id, endpoint, str(code)).inc()
-        self._latency.labels(self.run_id, endpoint).observe(seconds)
+        pair = self._children.get((endpoint, code))
+        if pair is None:  # labels() costs a lock and a dict build: once per series
+            pair = self._children[(endpoint, code)] = (
+                self._requests.labels(self.run_id, endpoint, str(code)),
+                self._latency.labels(self.run_id, endpoint),
+            )
+        pair[0].inc()
+        pair[1].observe(seconds)
         if error is not None:
             self._errors.labels(self.run_id, endpoint, error).inc()
 
@@ -188,11 +196,18 @@ class Monitor:
                     self._classes.add(label)
             self._pred_class.labels(self.run_id, label).inc()
         elif isinstance(p, int | float):
-            self._pred_value.labels(self.run_id).observe(float(p))
+            self._pred_child.observe(float(p))
         elif isinstance(p, list) and p and all(isinstance(x, int | float) for x in p):
-            self._pred_value.labels(self.run_id).observe(float(max(p)))
+            self._pred_child.observe(float(max(p)))
 
     # ------------------------------------------------------------ reading
+
+    def warm_up(self) -> None:
+        """Import the statistics libraries now (numpy and scipy take a while to import),
+        so the first scrape after start-up is as quick as the others."""
+        if self.reference:
+            import numpy  # noqa: F401
+            import scipy.stats  # noqa: F401
 
     def windows(self) -> dict[str, list[Any]]:
         """A copy of every feature's window."""

@@ -70,6 +70,7 @@ class FakeGitHub:
         self.comments: dict[int, dict[str, Any]] = {}  # id -> comment (with "issue")
         self.statuses: list[dict[str, Any]] = []
         self.check_runs: list[dict[str, Any]] = []
+        self.deployments: dict[int, dict[str, Any]] = {}  # id -> deployment (with "_statuses")
         self._next = 1000
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -301,6 +302,8 @@ class FakeGitHub:
             ("POST", r"/statuses/([0-9a-f]{40})", self._create_status),
             ("POST", r"/check-runs", self._create_check_run),
             ("GET", r"/pulls/(\d+)", self._get_pull),
+            ("POST", r"/deployments", self._create_deployment),
+            ("POST", r"/deployments/(\d+)/statuses", self._create_deployment_status),
         ]
 
     def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
@@ -335,6 +338,56 @@ class FakeGitHub:
         comment["body"] = str(body.get("body"))
         comment["updated_at"] = NOW
         return 200, _public(comment)
+
+    def _create_deployment(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        if "deployment" in self.deny:
+            return 403, _forbidden("deployments/deployments#create-a-deployment")
+        dep_id = self._id()
+        url = f"{self.repo_url()}/deployments/{dep_id}"
+        dep = {
+            "url": url,
+            "id": dep_id,
+            "node_id": "MDEwOkRlcGxveW1lbnQx",
+            "sha": body.get("ref"),
+            "ref": body.get("ref"),
+            "task": body.get("task", "deploy"),
+            "payload": body.get("payload") or {},
+            "original_environment": body.get("environment", "production"),
+            "environment": body.get("environment", "production"),
+            "description": body.get("description"),
+            "creator": BOT,
+            "created_at": NOW,
+            "updated_at": NOW,
+            "statuses_url": f"{url}/statuses",
+            "repository_url": self.repo_url(),
+            "transient_environment": False,
+            "production_environment": body.get("environment") == "production",
+            "_statuses": [],
+        }
+        self.deployments[dep_id] = dep
+        return 201, _public(dep)
+
+    def _create_deployment_status(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
+        dep = self.deployments.get(int(m.group(1)))
+        if dep is None:
+            return 404, _not_found()
+        status = {
+            "url": f"{dep['url']}/statuses/{self._id()}",
+            "id": self._next,
+            "node_id": "MDE2OkRlcGxveW1lbnRTdGF0dXMx",
+            "state": body.get("state"),
+            "creator": BOT,
+            "description": body.get("description") or "",
+            "environment": dep["environment"],
+            "target_url": body.get("target_url") or "",
+            "log_url": body.get("log_url") or "",
+            "created_at": NOW,
+            "updated_at": NOW,
+            "deployment_url": dep["url"],
+            "repository_url": self.repo_url(),
+        }
+        dep["_statuses"].append(status)
+        return 201, status
 
     def _get_pull(self, m: re.Match[str], body: Any) -> tuple[int, Any]:
         if int(m.group(1)) not in self.pulls:

@@ -65,7 +65,7 @@ def test_serves_survives_bad_bodies_and_200_concurrent_requests(served: tuple[Pa
         with ThreadPoolExecutor(max_workers=200) as pool:
             codes = list(pool.map(one, range(200)))
         assert codes == [200] * 200
-        code, text = request(url + "/metrics")
+        code, text = request(url + "/metrics", timeout=120)
         assert code == 200
     families = {f.name: f for f in text_string_to_metric_families(text)}
     samples = [s for f in families.values() for s in f.samples]
