@@ -147,17 +147,7 @@ def deploy(
     tip = deploychain.head(repo, env)
     past = history(repo, env)
     current = events.in_service(past)
-    if action == "rollback" and run is None:
-        back = events.rollback_target(past)
-        if back is None:
-            what = (
-                f"only {current['run']} was ever in service" if current else "nothing is deployed"
-            )
-            raise UsageError(f"cannot roll back {env}: {what}")
-        run = str(back["run"])
-    if run is None:
-        raise UsageError("name the run to deploy")
-    rec = index.full_record(repo, run)
+    rec = index.full_record(repo, _choose(env, action, run, past))
     refusal = policy.refusal(rec, env, settings)
     if refusal and not force:
         raise GitopsError(
@@ -199,9 +189,40 @@ def deploy(
     if github is not None:
         github.finish(event, events.ok(event))
     outcome = Outcome(event=event, remote=remote.label if remote else None)
+    commit = _record(repo, env, remote, tip, outcome=outcome, retries=retries)
+    _note(repo, rec, event, commit)
+    if remote is not None:
+        outcome.notes_pushed = _push_notes(repo, remote)
+    return outcome
+
+
+def _choose(env: str, action: str, run: str | None, past: list[dict[str, Any]]) -> str:
+    """The run to deploy: ``run``, or for a rollback without one, the one before."""
+    if run is not None:
+        return run
+    if action != "rollback":
+        raise UsageError("name the run to deploy")
+    back = events.rollback_target(past)
+    if back is None:
+        current = events.in_service(past)
+        what = f"only {current['run']} was ever in service" if current else "nothing is deployed"
+        raise UsageError(f"cannot roll back {env}: {what}")
+    return str(back["run"])
+
+
+def _record(
+    repo: gitstore.Repo,
+    env: str,
+    remote: Remote | None,
+    tip: str | None,
+    *,
+    outcome: Outcome,
+    retries: int,
+) -> str:
+    """Append the event as one link after ``tip``; a lost race moves it after the winner."""
     ref = deploychain.deploy_ref(env)
     for _ in range(retries):
-        commit = deploychain.event_commit(repo, tip, events.message(event))
+        commit = deploychain.event_commit(repo, tip, events.message(outcome.event))
         if remote is not None:
             from gitops_ml.deploy.remote import LostRace, push_link
 
@@ -218,17 +239,12 @@ def deploy(
             _tell_lost(repo, env, tip, outcome)
             continue
         outcome.commit = commit
-        break
-    else:
-        raise GitopsError(
-            f"could not record the {action} of {env}: the chain kept moving "
-            f"({len(outcome.lost_races)} races lost); the target already ran: deploy again",
-            3,
-        )
-    _note(repo, rec, event, commit)
-    if remote is not None:
-        outcome.notes_pushed = _push_notes(repo, remote)
-    return outcome
+        return commit
+    raise GitopsError(
+        f"could not record the {outcome.event['action']} of {env}: the chain kept moving "
+        f"({len(outcome.lost_races)} races lost); the target already ran: deploy again",
+        3,
+    )
 
 
 def _tell_lost(repo: gitstore.Repo, env: str, tip: str | None, outcome: Outcome) -> None:

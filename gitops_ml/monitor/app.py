@@ -43,6 +43,40 @@ def _payload_problem(payload: Any) -> str | None:
     return f"the body must be a JSON object of named features (or a list of them), not {type(payload).__name__}"
 
 
+async def _answer(
+    request: Any, predict: Callable[[Any], Any], is_async: bool, monitor: Monitor | None
+) -> tuple[Any, int, str | None]:
+    """One ``/predict``: (response, status, error kind or None)."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
+
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return _error(413, f"the body is larger than {MAX_BODY} bytes"), 413, "too_large"
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _error(400, f"the body is not JSON: {exc}"), 400, "bad_request"
+    problem = _payload_problem(payload)
+    if problem:
+        return _error(400, problem), 400, "bad_request"
+    try:
+        if is_async:
+            result = await predict(payload)
+        else:
+            result = await run_in_threadpool(predict, payload)
+    except Exception as exc:
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        return _error(500, f"predict failed: {type(exc).__name__}: {text}"), 500, "predict_failed"
+    try:
+        out = json.dumps(result, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        return _error(500, f"the prediction is not JSON-serialisable: {exc}"), 500, "bad_prediction"
+    if monitor is not None:
+        monitor.observe(payload, result)
+    return Response(out, media_type="application/json"), 200, None
+
+
 def create_app(
     predict: Callable[[Any], Any],
     run_id: str,
@@ -50,7 +84,6 @@ def create_app(
 ) -> Any:
     """The Starlette app around ``predict``; ``monitor`` None serves without metrics."""
     from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
@@ -59,46 +92,11 @@ def create_app(
     if monitor is not None:
         monitor.declare("/predict", ERROR_KINDS)
 
-    async def answer(request: Request) -> tuple[Any, int, str | None]:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error(413, f"the body is larger than {MAX_BODY} bytes"), 413, "too_large"
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return _error(400, f"the body is not JSON: {exc}"), 400, "bad_request"
-        problem = _payload_problem(payload)
-        if problem:
-            return _error(400, problem), 400, "bad_request"
-        try:
-            if is_async:
-                result = await predict(payload)
-            else:
-                result = await run_in_threadpool(predict, payload)
-        except Exception as exc:
-            text = str(exc).splitlines()[0] if str(exc) else ""
-            return (
-                _error(500, f"predict failed: {type(exc).__name__}: {text}"),
-                500,
-                "predict_failed",
-            )
-        try:
-            out = json.dumps(result, allow_nan=False).encode()
-        except (TypeError, ValueError) as exc:
-            return (
-                _error(500, f"the prediction is not JSON-serialisable: {exc}"),
-                500,
-                "bad_prediction",
-            )
-        if monitor is not None:
-            monitor.observe(payload, result)
-        return Response(out, media_type="application/json"), 200, None
-
     async def predict_route(request: Request) -> Any:
         if monitor is None:
-            return (await answer(request))[0]
+            return (await _answer(request, predict, is_async, monitor))[0]
         with monitor.track("/predict") as tracker:
-            response, code, kind = await answer(request)
+            response, code, kind = await _answer(request, predict, is_async, monitor)
             if kind is not None:
                 tracker.error(kind, code)
         return response
