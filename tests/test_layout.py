@@ -36,6 +36,7 @@ NO_MIRROR: dict[str, str] = {
     "runs/history.py": "through tests/commands/test_log.py (storage)",
     "runs/migrate.py": "through tests/commands/test_migrate.py (storage)",
     "runs/tags.py": "through tests/commands/test_runs_tag.py (storage)",
+    "monitor/app.py": "through tests/commands/test_serve.py (deploy)",
 }
 
 
