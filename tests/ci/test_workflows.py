@@ -14,7 +14,12 @@ def test_init_github_writes_the_callers_once(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     flows = project / ".github" / "workflows"
     names = sorted(p.name for p in flows.iterdir())
-    assert names == ["gitops-ml-comment.yml", "gitops-ml-grid.yml", "gitops-ml.yml"]
+    assert names == [
+        "gitops-ml-comment.yml",
+        "gitops-ml-deploy.yml",
+        "gitops-ml-grid.yml",
+        "gitops-ml.yml",
+    ]
     pr = yaml.safe_load((flows / "gitops-ml.yml").read_text())
     assert pr["jobs"]["ml"]["uses"] == "gitops-ml/gitops-ml/.github/workflows/pr-check.yml@v1"
     assert pr[True] == {"pull_request": None}  # YAML 1.1 reads the key `on` as True
