@@ -31,7 +31,7 @@ def summary(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def restore(repo: gitstore.Repo, cfg: Config, entries: list[dict[str, Any]], dest: Path) -> None:
     """Write recorded entries under ``dest``, verified (pulled from the store if needed)."""
-    from gitops_ml.data.store import restore_entries
+    from gitops_ml.data.restore import restore_entries
 
     dest.mkdir(parents=True, exist_ok=True)
     restore_entries(repo, cfg, entries, dest, progress=False)
