@@ -144,7 +144,8 @@ def measure(n: int, exe: list[str], python: str, fresh: Path, rounds: int) -> di
     clone_b = WORK / f"clone-b-{n}"
     for c in (clone_a, clone_b):
         shutil.rmtree(c, ignore_errors=True)
-        bulk_runs.git(["clone", "-q", "-b", "main", str(remote_sync), str(c)], WORK)
+        # --no-local: a local clone would hard-link every object (runs included)
+        bulk_runs.git(["clone", "-q", "--no-local", "-b", "main", str(remote_sync), str(c)], WORK)
     got["clone_sync_s"] = _timed([*exe, "sync"], clone_a)
     got["raw_fetch_s"] = _timed(["git", "fetch", "-q", "origin", *[f"+{r}" for r in refs]], clone_b)
     # 20 new runs, then a no-op sync
