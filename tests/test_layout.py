@@ -32,10 +32,6 @@ NO_MIRROR: dict[str, str] = {
     "deploy/remote.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/service.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/targets.py": "through tests/deploy/test_kubernetes.py (deploy)",
-    "commands/runs_compact.py": "through tests/core/test_archive.py (storage)",
-    "runs/history.py": "through tests/commands/test_log.py (storage)",
-    "runs/migrate.py": "through tests/commands/test_migrate.py (storage)",
-    "runs/tags.py": "through tests/commands/test_runs_tag.py (storage)",
     "monitor/app.py": "through tests/commands/test_serve.py (deploy)",
 }
 
