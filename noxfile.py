@@ -46,7 +46,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package."""
-    session.install("-e", ".", *_group("typecheck"))
+    session.install("-e", ".[s3,github,monitor,serve]", *_group("typecheck"))
     session.run("mypy")
 
 
