@@ -2,49 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from gitops_ml.core import gitstore
 from gitops_ml.core.errors import GitopsError
-from gitops_ml.core.hashing import hash_bytes
 from gitops_ml.reproduce import envplan, tools
-from tests.conftest import git, write
+from tests.conftest import write
+from tests.reproduce.conftest import record_for, repo_with
 
-
-@pytest.fixture(autouse=True)
-def _shared_uv_cache(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # One package cache for the whole session: each test's HOME is fresh.
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
-
-
-def _repo(tmp_path: Path, files: dict[str, str]) -> tuple[gitstore.Repo, str]:
-    root = tmp_path / "p"
-    root.mkdir()
-    git(root, "init", "-q")
-    for rel, text in files.items():
-        write(root / rel, text)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "c")
-    return gitstore.open_repo(root), git(root, "rev-parse", "HEAD").strip()
-
-
-def _rec(commit: str, lock: str | None, content: str = "", **env: Any) -> dict[str, Any]:
-    environment = {
-        "python": "{}.{}.{}".format(*sys.version_info[:3]),
-        "platform": f"{sys.platform}-{os.uname().machine}",
-        "lockfile": {"path": lock, "hash": hash_bytes(content.encode())} if lock else None,
-        "distributions": {},
-        **env,
-    }
-    return {"id": "01TEST", "git": {"snapshot": commit}, "environment": environment}
+pytestmark = pytest.mark.usefixtures("shared_uv_cache")
+_repo, _rec = repo_with, record_for
 
 
 def test_requirements_file_is_read_from_the_snapshot_with_its_includes(tmp_path: Path) -> None:
