@@ -70,12 +70,12 @@ def _print_consumers(t: lineage.Trace) -> None:
         print(f"  {r['id']}  {r.get('name') or ''}  {r['status']}  {metrics}")
 
 
-def _print_producers(t: lineage.Trace) -> None:
+def _print_producers(repo: gitstore.Repo, t: lineage.Trace) -> None:
     print(f"{t.path or t.digest}  blake3 {t.digest}")
     for i, r in enumerate(t.runs):
         if i:
             print("also produced by:")
-        _print_provenance(lineage.provenance(r))
+        _print_provenance(lineage.provenance(r, repo))
 
 
 def show(
@@ -88,12 +88,12 @@ def show(
     t = lineage.trace(repo, target, runs_using=runs_using)
     key = "runs" if runs_using else "produced_by"
     if as_json:
-        provenance = [lineage.provenance(r) for r in t.runs]
+        provenance = [lineage.provenance(r, repo) for r in t.runs]
         print_json({"hash": t.digest, "path": t.path, key: provenance})
     elif runs_using:
         _print_consumers(t)
     elif t.runs:
-        _print_producers(t)
+        _print_producers(repo, t)
     else:
         shown = t.path or t.digest
         print(f"{shown}: no recorded run produced this content ({t.digest[:16]})", file=sys.stderr)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_ml.core import digests, gitstore
-from gitops_ml.core.errors import UsageError
+from gitops_ml.core.errors import GitopsError, UsageError
 from gitops_ml.core.hashing import HashCache, hash_path
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
@@ -121,10 +122,19 @@ def local_manifests(state_dir: Path) -> Callable[[str], set[str] | None]:
     return files_of
 
 
-def provenance(rec: dict[str, Any]) -> dict[str, Any]:
-    """The provenance summary of one run."""
+def provenance(rec: dict[str, Any], repo: gitstore.Repo | None = None) -> dict[str, Any]:
+    """The provenance summary of one run.
+
+    With ``repo``, a version 2 record's environment (named by fingerprint) is read from
+    ``refs/gitops-ml/environments``; one this clone does not hold stays as recorded.
+    """
     git = rec.get("git") or {}
     env = rec.get("environment") or {}
+    if repo is not None and isinstance(env, dict):
+        from gitops_ml.core import record
+
+        with contextlib.suppress(GitopsError):  # not fetched yet: as recorded
+            env = {**record.full_environment(repo, rec), **env}
     return {
         "run": rec["id"],
         "name": rec.get("name"),

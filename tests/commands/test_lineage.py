@@ -47,6 +47,10 @@ def test_lineage_of_a_model_and_of_data(tmp_path: Path) -> None:
     assert prov["status"] == "ok" and prov["name"] == "a"
     assert [d["path"] for d in prov["data"]] == ["data.csv"]
     assert len(prov["snapshot"]) == 40 and prov["deploys"] == prov["verifications"] == []
+    # the environment is read from refs/gitops-ml/environments (the record names it)
+    version = "{}.{}.{}".format(*sys.version_info[:3])
+    assert prov["environment"]["python"] == version and prov["environment"]["platform"]
+    assert f"env       Python {version} " in cli(repo, "lineage", "model.txt").stdout
     assert json.loads(json.dumps(got)) == got  # plain JSON values only
 
 
