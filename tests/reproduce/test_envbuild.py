@@ -63,7 +63,7 @@ def test_an_environment_is_built_once_renamed_into_place_and_reused(
     assert second.reused and second.path == first.path
     assert first.path.stat().st_ino == inode
     assert any("reusing environment" in line for line in logs)
-    assert second.seconds < first.seconds
+    # how much faster the reuse is: bench figure 7 (built vs reused), never a timed test
 
 
 def test_a_broken_cached_environment_is_rebuilt(tmp_path: Path) -> None:
