@@ -29,6 +29,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 TARGETS = ("none", "command", "kubernetes")
@@ -73,31 +74,63 @@ def problems(deploy: Any) -> list[str]:
         if not isinstance(raw, dict):
             out.append(f"{where}: must be a mapping of settings")
             continue
-        for key in raw:
-            if key not in ENV_KEYS:
-                out.append(f"{where}: unknown key '{key}' (known: {', '.join(ENV_KEYS)})")
-        target = raw.get("target", "none")
-        if target not in TARGETS:
-            out.append(f"{where}.target: must be one of {', '.join(TARGETS)}, not {target!r}")
-        if "require_verified" in raw and not isinstance(raw["require_verified"], bool):
-            out.append(f"{where}.require_verified: must be true or false")
-        if "remote" in raw and not isinstance(raw["remote"], str):
-            out.append(f"{where}.remote: must be a remote name or URL")
-        gd = raw.get("github_deployment", "auto")
-        if gd not in ("auto", True, False):
-            out.append(f"{where}.github_deployment: must be auto, true or false")
-        cmd = raw.get("command")
-        if target == "command" and cmd is None:
-            out.append(f"{where}.command: required by target 'command'")
-        if cmd is not None and not (isinstance(cmd, str) and cmd.strip()) and not _str_list(cmd):
-            out.append(f"{where}.command: must be a command line or a list of arguments")
-        k8s = raw.get("kubernetes")
-        if target == "kubernetes" and not isinstance(k8s, dict):
-            out.append(f"{where}.kubernetes: required (a mapping) by target 'kubernetes'")
-        if isinstance(k8s, dict):
-            out += _k8s_problems(f"{where}.kubernetes", k8s)
-        elif k8s is not None:
-            out.append(f"{where}.kubernetes: must be a mapping")
+        for check in _ENV_CHECKS:
+            out += check(where, raw)
+    return out
+
+
+def _unknown_keys(where: str, raw: dict[str, Any]) -> list[str]:
+    return [
+        f"{where}: unknown key '{k}' (known: {', '.join(ENV_KEYS)})"
+        for k in raw
+        if k not in ENV_KEYS
+    ]
+
+
+def _target(where: str, raw: dict[str, Any]) -> list[str]:
+    target = raw.get("target", "none")
+    if target not in TARGETS:
+        return [f"{where}.target: must be one of {', '.join(TARGETS)}, not {target!r}"]
+    return []
+
+
+def _require_verified(where: str, raw: dict[str, Any]) -> list[str]:
+    if "require_verified" in raw and not isinstance(raw["require_verified"], bool):
+        return [f"{where}.require_verified: must be true or false"]
+    return []
+
+
+def _remote(where: str, raw: dict[str, Any]) -> list[str]:
+    if "remote" in raw and not isinstance(raw["remote"], str):
+        return [f"{where}.remote: must be a remote name or URL"]
+    return []
+
+
+def _github_deployment(where: str, raw: dict[str, Any]) -> list[str]:
+    if raw.get("github_deployment", "auto") not in ("auto", True, False):
+        return [f"{where}.github_deployment: must be auto, true or false"]
+    return []
+
+
+def _command(where: str, raw: dict[str, Any]) -> list[str]:
+    out = []
+    cmd = raw.get("command")
+    if raw.get("target") == "command" and cmd is None:
+        out.append(f"{where}.command: required by target 'command'")
+    if cmd is not None and not (isinstance(cmd, str) and cmd.strip()) and not _str_list(cmd):
+        out.append(f"{where}.command: must be a command line or a list of arguments")
+    return out
+
+
+def _kubernetes(where: str, raw: dict[str, Any]) -> list[str]:
+    k8s = raw.get("kubernetes")
+    if isinstance(k8s, dict):
+        return _k8s_problems(f"{where}.kubernetes", k8s)
+    out = []
+    if raw.get("target") == "kubernetes":
+        out.append(f"{where}.kubernetes: required (a mapping) by target 'kubernetes'")
+    if k8s is not None:
+        out.append(f"{where}.kubernetes: must be a mapping")
     return out
 
 
@@ -124,6 +157,18 @@ def _k8s_problems(where: str, k8s: dict[str, Any]) -> list[str]:
     if "kubectl" in k8s and not _str_list(k8s["kubectl"]):
         out.append(f"{where}.kubectl: must be a list of arguments, e.g. [kubectl, --context, prod]")
     return out
+
+
+# The checks of one environment's mapping, in the order their problems are listed.
+_ENV_CHECKS: tuple[Callable[[str, dict[str, Any]], list[str]], ...] = (
+    _unknown_keys,
+    _target,
+    _require_verified,
+    _remote,
+    _github_deployment,
+    _command,
+    _kubernetes,
+)
 
 
 def settings(deploy: dict[str, Any], env: str) -> dict[str, Any]:

@@ -120,6 +120,26 @@ def _from_lockfile(
     repo: gitstore.Repo, rec: Mapping[str, Any], work: Path, uv: str | None, warnings: list[str]
 ) -> Plan | None:
     """The plan of the run's lockfile, or None (a warning says why) to use distributions."""
+    found = _read_lockfile(repo, rec, warnings)
+    if found is None:
+        return None
+    commit, rel, data = found
+    name = PurePosixPath(rel).name
+    if name == "uv.lock":
+        return _from_uv_lock(repo, commit, rel, data, work=work, uv=uv, warnings=warnings)
+    if lockfiles.is_requirements(rel):
+        return _from_requirements(repo, commit, rel, work, warnings)
+    warnings.append(
+        f"rebuilding from {name} is not supported; installing the recorded distributions"
+    )
+    return None
+
+
+def _read_lockfile(
+    repo: gitstore.Repo, rec: Mapping[str, Any], warnings: list[str]
+) -> tuple[str, str, bytes] | None:
+    """``(snapshot, path, bytes)`` of the run's recorded lockfile, checked against its hash;
+    None (a warning says why when it is missing) when there is none to read."""
     lock = (rec.get("environment") or {}).get("lockfile")
     commit = (rec.get("git") or {}).get("snapshot")
     if not lock or not commit:
@@ -137,24 +157,37 @@ def _from_lockfile(
             f"recorded hash {lock.get('hash')}: the record is inconsistent",
             ENVIRONMENT,
         )
-    name = PurePosixPath(rel).name
-    if name == "uv.lock":
-        if uv:
-            return Plan(uv_export(uv, repo, commit, rel, work), False, rel, warnings, work)
-        pinned = work / "uv-lock-pins.txt"
-        pinned.write_text("\n".join(uv_lock_pins(data)) + "\n")
-        return Plan(pinned, True, rel, warnings, work)
-    if lockfiles.is_requirements(rel):
-        loose = lockfiles.unpinned(lambda path: gitstore.show_file(repo, commit, path), rel)
-        if loose:
-            warnings.append(lockfiles.unpinned_warning(rel, loose, reproduce=True))
-            return None
-        _materialize(repo, commit, rel, work / "lock", set())
-        return Plan(work / "lock" / rel, False, rel, warnings, work / "lock")
-    warnings.append(
-        f"rebuilding from {name} is not supported; installing the recorded distributions"
-    )
-    return None
+    return commit, rel, data
+
+
+def _from_uv_lock(
+    repo: gitstore.Repo,
+    commit: str,
+    rel: str,
+    data: bytes,
+    *,
+    work: Path,
+    uv: str | None,
+    warnings: list[str],
+) -> Plan:
+    """uv's export of the lock (hashes, dependencies resolved), or without uv its pins."""
+    if uv:
+        return Plan(uv_export(uv, repo, commit, rel, work), False, rel, warnings, work)
+    pinned = work / "uv-lock-pins.txt"
+    pinned.write_text("\n".join(uv_lock_pins(data)) + "\n")
+    return Plan(pinned, True, rel, warnings, work)
+
+
+def _from_requirements(
+    repo: gitstore.Repo, commit: str, rel: str, work: Path, warnings: list[str]
+) -> Plan | None:
+    """The requirements file with the files it includes; None (a warning) when one is loose."""
+    loose = lockfiles.unpinned(lambda path: gitstore.show_file(repo, commit, path), rel)
+    if loose:
+        warnings.append(lockfiles.unpinned_warning(rel, loose, reproduce=True))
+        return None
+    _materialize(repo, commit, rel, work / "lock", set())
+    return Plan(work / "lock" / rel, False, rel, warnings, work / "lock")
 
 
 def plan_install(repo: gitstore.Repo, rec: Mapping[str, Any], work: Path, uv: str | None) -> Plan:

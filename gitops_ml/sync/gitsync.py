@@ -441,28 +441,50 @@ def _merge_fetched(
     """Validate and merge the fetched notes, environments and deploy tips; a malformed
     one is refused (a warning in ``report``) and left out. Returns the refs refused."""
     refused: set[str] = set()
-    notes = theirs.get(NOTES)
-    if notes is not None:
-        try:
-            gitstore.check_notes(repo, notes)
-        except gitstore.Refused as exc:
-            refused.add(NOTES)
-            _refuse(report, str(exc))
-        else:
-            outcome = gitstore.merge_notes(repo, notes)
-            if outcome != "unchanged":
-                report.notes = "merged" if report.notes == "merged" else outcome
-    envs = theirs.get(ENVS)
-    if envs is not None:
-        try:
-            outcome = gitstore.merge_environments(repo, envs)
-        except gitstore.Refused as exc:
-            refused.add(ENVS)
-            _refuse(report, str(exc))
-        else:
-            if outcome != "unchanged":
-                report.environments = outcome
+    _merge_notes(repo, theirs.get(NOTES), report, refused)
+    _merge_environments(repo, theirs.get(ENVS), report, refused)
     _merge_archive(repo, theirs.get(ARCH), report, refused)
+    _update_deploys(repo, _good_deploys(repo, deploys, report, refused), report)
+    return refused
+
+
+def _merge_notes(
+    repo: gitstore.Repo, notes: str | None, report: SyncReport, refused: set[str]
+) -> None:
+    """Check and merge the remote's notes commit into ours."""
+    if notes is None:
+        return
+    try:
+        gitstore.check_notes(repo, notes)
+    except gitstore.Refused as exc:
+        refused.add(NOTES)
+        _refuse(report, str(exc))
+        return
+    outcome = gitstore.merge_notes(repo, notes)
+    if outcome != "unchanged":
+        report.notes = "merged" if report.notes == "merged" else outcome
+
+
+def _merge_environments(
+    repo: gitstore.Repo, envs: str | None, report: SyncReport, refused: set[str]
+) -> None:
+    """Merge (checking it) the remote's environments ref into ours."""
+    if envs is None:
+        return
+    try:
+        outcome = gitstore.merge_environments(repo, envs)
+    except gitstore.Refused as exc:
+        refused.add(ENVS)
+        _refuse(report, str(exc))
+        return
+    if outcome != "unchanged":
+        report.environments = outcome
+
+
+def _good_deploys(
+    repo: gitstore.Repo, deploys: dict[str, str], report: SyncReport, refused: set[str]
+) -> dict[str, str]:
+    """The fetched deploy tips that pass the check; the others are refused."""
     good = {}
     for env, sha in deploys.items():
         try:
@@ -472,8 +494,7 @@ def _merge_fetched(
             _refuse(report, str(exc))
         else:
             good[env] = sha
-    _update_deploys(repo, good, report)
-    return refused
+    return good
 
 
 def _merge_archive(
@@ -575,20 +596,24 @@ def _push(
                     lost.append(ref)
                     continue
                 raise _network_error(remote, f"error: {ref} {summary}\n{proc.stderr}", "push to")
-            if flag == "=":
-                continue
-            if ref.startswith(RUNS):
-                report.pushed_runs.append(ref[len(RUNS) :])
-            elif ref == ARCH:
-                report.archive_pushed = True
-            elif ref == NOTES:
-                report.notes_pushed = True
-            elif ref == ENVS:
-                report.environments_pushed = True
-            elif ref.startswith(DEPLOY):
-                report.deploy_pushed.append(ref[len(DEPLOY) :])
+            if flag != "=":
+                _note_pushed(report, ref)
     if lost:
         raise _Retry(f"the remote moved: {', '.join(lost[:3])}")
+
+
+def _note_pushed(report: SyncReport, ref: str) -> None:
+    """Note in ``report`` that the remote took ``ref``."""
+    if ref.startswith(RUNS):
+        report.pushed_runs.append(ref[len(RUNS) :])
+    elif ref == ARCH:
+        report.archive_pushed = True
+    elif ref == NOTES:
+        report.notes_pushed = True
+    elif ref == ENVS:
+        report.environments_pushed = True
+    elif ref.startswith(DEPLOY):
+        report.deploy_pushed.append(ref[len(DEPLOY) :])
 
 
 def _count_pushed(repo: gitstore.Repo, before: str | None, report: SyncReport) -> None:
