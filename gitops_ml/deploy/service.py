@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from dataclasses import dataclass, field
 
 from gitops_ml.core import deploychain, deployconfig, gitstore
 from gitops_ml.core.config import Config
 from gitops_ml.core.errors import GitopsError, UsageError
+from gitops_ml.core.times import utc_iso
 from gitops_ml.deploy import events, models, policy
 from gitops_ml.runs import index
 
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
 
 def _warn(text: str) -> None:
     print(f"gitops-ml: {text}", file=sys.stderr)
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def history(repo: gitstore.Repo, env: str) -> list[dict[str, Any]]:
@@ -146,8 +142,22 @@ def deploy(
     _refresh(repo, remote, env)
     tip = deploychain.head(repo, env)
     past = history(repo, env)
-    current = events.in_service(past)
     rec = index.full_record(repo, _choose(env, action, run, past))
+    refusal = _gate(rec, env, settings, action=action, force=force)
+    event = _event(repo, rec, env, past, action=action, why=why, force=force, refusal=refusal)
+    _carry_out(repo, cfg, env, settings, rec=rec, event=event, remote=remote, github=github)
+    outcome = Outcome(event=event, remote=remote.label if remote else None)
+    commit = _record(repo, env, remote, tip, outcome=outcome, retries=retries)
+    _note(repo, rec, event, commit)
+    if remote is not None:
+        outcome.notes_pushed = _push_notes(repo, remote)
+    return outcome
+
+
+def _gate(
+    rec: dict[str, Any], env: str, settings: dict[str, Any], *, action: str, force: bool
+) -> str | None:
+    """Why the run may not go to ``env`` (None: it may); refused unless ``force``."""
     refusal = policy.refusal(rec, env, settings)
     if refusal and not force:
         raise GitopsError(
@@ -155,9 +165,25 @@ def deploy(
             "the force is recorded)",
             1,
         )
+    return refusal
+
+
+def _event(
+    repo: gitstore.Repo,
+    rec: dict[str, Any],
+    env: str,
+    past: list[dict[str, Any]],
+    *,
+    action: str,
+    why: str | None,
+    force: bool,
+    refusal: str | None,
+) -> dict[str, Any]:
+    """The event to record: what goes where, by whom, why, and what it overrode."""
     ident = gitstore.identity(repo)
     verdict = policy.latest_verification(rec)
-    event: dict[str, Any] = {
+    current = events.in_service(past)
+    return {
         "schema": events.SCHEMA,
         "action": action,
         "environment": env,
@@ -166,7 +192,7 @@ def deploy(
         "name": rec.get("name"),
         "models": models.summary(models.model_entries(rec)),
         "by": {"name": ident[0], "email": ident[1]},
-        "at": _now(),
+        "at": utc_iso(),
         "why": why,
         "forced": bool(force and refusal),
         "force_reason": why if force and refusal else None,
@@ -179,6 +205,20 @@ def deploy(
         "previous": current["run"] if current else None,
         "ci": ci_context(),
     }
+
+
+def _carry_out(
+    repo: gitstore.Repo,
+    cfg: Config,
+    env: str,
+    settings: dict[str, Any],
+    *,
+    rec: dict[str, Any],
+    event: dict[str, Any],
+    remote: Remote | None,
+    github: GitHubDeployment | None,
+) -> None:
+    """Run the target, its result in ``event["target"]``, inside the GitHub Deployment."""
     from gitops_ml.deploy import targets
 
     if github is not None:
@@ -188,12 +228,6 @@ def deploy(
     )
     if github is not None:
         github.finish(event, events.ok(event))
-    outcome = Outcome(event=event, remote=remote.label if remote else None)
-    commit = _record(repo, env, remote, tip, outcome=outcome, retries=retries)
-    _note(repo, rec, event, commit)
-    if remote is not None:
-        outcome.notes_pushed = _push_notes(repo, remote)
-    return outcome
 
 
 def _choose(env: str, action: str, run: str | None, past: list[dict[str, Any]]) -> str:
