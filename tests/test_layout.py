@@ -20,9 +20,6 @@ NO_MIRROR: dict[str, str] = {
     "__main__.py": "two lines; run by tests/test_main.py::test_python_dash_m",
     "version.py": "one constant; checked by the --version tests in tests/test_main.py",
     # Tested through the CLI or a neighbour's tests only; a direct test is owed (owner):
-    "commands/deploy.py": "through tests/deploy/test_chain.py (deploy)",
-    "commands/deploy_history.py": "through tests/deploy/test_chain.py (deploy)",
-    "commands/deployed.py": "through tests/deploy/test_chain.py (deploy)",
     "commands/rollback.py": "through tests/deploy/test_chain.py (deploy)",
     "core/deploychain.py": "through tests/deploy/test_chain.py (deploy)",
     "core/deployconfig.py": "through tests/deploy/test_chain.py (deploy)",
