@@ -62,8 +62,6 @@ def _str_list(value: Any) -> bool:
 
 def problems(deploy: Any) -> list[str]:
     """Everything wrong with the ``deploy`` mapping (empty when it is fine)."""
-    if deploy is None:
-        return []
     if not isinstance(deploy, dict):
         return ["deploy: must be a mapping of environment names to settings"]
     out: list[str] = []

@@ -223,3 +223,110 @@ def test_names_kubernetes_refuses_are_refused_first(tmp_path: Path, name: str) -
     proc = cli(root, "deploy", "production", record(root, 0.1))
     assert proc.returncode == 2 and "is not a Kubernetes name" in proc.stderr
     assert json.loads(cli(root, "deploy", "history", "production", "--json").stdout) == []
+
+
+OWN_DEPLOYMENT = """\
+kind: Deployment
+metadata:
+  name: ${name}
+  labels: {run: ${run}}
+spec:
+  replicas: ${replicas}
+  image: ${image}  # run ${run_text}
+"""
+
+
+def test_own_templates_and_a_redeploy_that_changes_nothing(tmp_path: Path) -> None:
+    """The environment's own templates (without the optional ServiceMonitor and Dockerfile)
+    are rendered; deploying the same run again records a deploy but commits nothing."""
+    root = model_project(tmp_path / "p", GITOPS + "      templates: k8s\n")
+    (root / "k8s").mkdir()
+    (root / "k8s" / "deployment.yaml").write_text(OWN_DEPLOYMENT)
+    (root / "k8s" / "service.yaml").write_text("kind: Service\nmetadata: {name: ${name}}\n")
+    run = record(root, 0.1)
+    proc = cli(root, "deploy", "production", run)
+    assert proc.returncode == 0, proc.stderr
+    first = history(root, "production")[0]["target"]
+    assert first["files"] == ["deployment.yaml", "service.yaml"] and first["changed"] is True
+    files = git(root, "ls-tree", "-r", "--name-only", "manifests").split()
+    assert files == ["clusters/prod/churn/deployment.yaml", "clusters/prod/churn/service.yaml"]
+    shown = git(root, "show", "manifests:clusters/prod/churn/deployment.yaml")
+    assert shown == OWN_DEPLOYMENT.replace("${name}", '"churn-model"').replace(
+        "${run}", json.dumps(run)
+    ).replace("${replicas}", "2").replace(
+        "${image}", json.dumps(f"registry.example/model:{run.lower()}")
+    ).replace("${run_text}", run)
+    proc = cli(root, "deploy", "production", run, "--why", "again")
+    assert proc.returncode == 0, proc.stderr
+    again = history(root, "production")[0]["target"]
+    assert again["changed"] is False and again["commit"] == first["commit"]
+    assert len(git(root, "log", "--format=%H", "manifests").split()) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            ("templates: k8s", "templates: ../outside"),
+            "kubernetes.templates '../outside' is outside",
+        ),
+        (("templates: k8s", "templates: nope"), "kubernetes.templates 'nope': no such directory"),
+        (("templates: k8s", "templates: k8s-partial"), "k8s-partial/service.yaml is missing"),
+        (("templates: k8s", "templates: k8s-typo"), "deployment.yaml: bad placeholder 'colour'"),
+        (("branch: manifests", "branch: bad..branch"), "'bad..branch' is not a valid branch name"),
+        (("path: clusters/prod/churn", "path: a/../.."), "the GitOps path must be a directory"),
+        (("path: clusters/prod/churn", "path: /"), "'': the GitOps path must be a directory"),
+    ],
+)
+def test_bad_templates_branch_or_path_are_one_line_and_record_nothing(
+    tmp_path: Path, change: tuple[str, str], words: str
+) -> None:
+    root = model_project(tmp_path / "p", (GITOPS + "      templates: k8s\n").replace(*change))
+    for name, text in (
+        ("k8s/deployment.yaml", OWN_DEPLOYMENT),
+        ("k8s/service.yaml", "kind: Service\n"),
+        ("k8s-partial/deployment.yaml", OWN_DEPLOYMENT),
+        ("k8s-typo/deployment.yaml", OWN_DEPLOYMENT + "colour: ${colour}\n"),
+        ("k8s-typo/service.yaml", "kind: Service\n"),
+    ):
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(text)
+    (tmp_path / "outside").mkdir()
+    proc = cli(root, "deploy", "production", record(root, 0.1))
+    assert proc.returncode == 2, proc.stderr
+    assert words in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert history(root, "production") == []
+    assert git(root, "branch", "--list", "manifests", "bad..branch") == ""
+
+
+def test_apply_mode_without_kubectl_is_exit_3(tmp_path: Path) -> None:
+    config = GITOPS.replace("mode: gitops", "mode: apply") + "      kubectl: [no-such-kubectl]\n"
+    root = model_project(tmp_path / "p", config)
+    proc = cli(root, "deploy", "production", record(root, 0.1))
+    assert proc.returncode == 3
+    assert "no-such-kubectl: not found (deploy.production.kubernetes.kubectl)" in proc.stderr
+    assert history(root, "production") == []
+
+
+def test_a_local_manifests_branch_ahead_of_the_remote_is_pushed_on_top(
+    tmp_path: Path, bare_remote: Path
+) -> None:
+    root = model_project(tmp_path / "p", GITOPS)
+    git(root, "remote", "add", "origin", str(bare_remote))
+    git(root, "push", "-q", "origin", "HEAD:refs/heads/main")
+    a, b, c = record(root, 0.1), record(root, 0.2), record(root, 0.3)
+    assert cli(root, "deploy", "production", a).returncode == 0
+    proc = cli(root, "deploy", "production", b, "--no-push")  # this clone only: ahead
+    assert proc.returncode == 0, proc.stderr
+    assert git(bare_remote, "log", "--format=%s", "manifests").splitlines() == [
+        f"deploy production: run {a}"
+    ]
+    proc = cli(root, "deploy", "production", c)
+    assert proc.returncode == 0, proc.stderr
+    assert git(bare_remote, "log", "--format=%s", "manifests").splitlines() == [
+        f"deploy production: run {c}",
+        f"deploy production: run {b}",
+        f"deploy production: run {a}",
+    ]
+    chain = git(bare_remote, "log", "--first-parent", "--format=%s", "refs/deploy/production")
+    assert chain.splitlines() == [f"deploy production: {r}" for r in (c, b, a)]
