@@ -29,16 +29,18 @@ This module builds the objects; :mod:`gitstore` owns the ref transaction.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
-import os
 import time
 
-from gitops_ml.core import git, gitstore
+from gitops_ml.core import git, gitstore, retry
+from gitops_ml.core.atomic import write_atomic
 from gitops_ml.core.errors import GitopsError
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
 ARCHIVE_REF = gitstore.ARCHIVE_REF
 PARENTS = 1000  # run commits per archive commit (octopus size)
@@ -52,19 +54,14 @@ def fan(run_id: str) -> str:
 # ---------------------------------------------------------------- reading
 
 
-def _cache_path(repo: gitstore.Repo) -> os.PathLike[str]:
+def _cache_path(repo: gitstore.Repo) -> Path:
     return repo.state_dir / "archive.bin"
 
 
 def _save_cache(repo: gitstore.Repo, commit: str, found: Mapping[str, str]) -> None:
-    try:
-        repo.state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = repo.state_dir / f"archive.bin.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            marshal.dump({"commit": commit, "entries": dict(found)}, fh)
-        os.replace(tmp, _cache_path(repo))
-    except OSError:
-        pass
+    data = marshal.dumps({"commit": commit, "entries": dict(found)})
+    with contextlib.suppress(OSError):  # a derived cache: not saving it loses nothing
+        write_atomic(_cache_path(repo), data, durable=False, mkdir=True)
 
 
 def entries(repo: gitstore.Repo, commit: str | None = None) -> dict[str, str]:
@@ -210,7 +207,11 @@ class Compacted:
 
 
 def compact(
-    repo: gitstore.Repo, keep: int = 0, *, theirs: str | None = None, retries: int = 20
+    repo: gitstore.Repo,
+    keep: int = 0,
+    *,
+    theirs: str | None = None,
+    policy: retry.Policy = retry.ARCHIVE_CAS,
 ) -> Compacted:
     """Archive the run refs (all but the newest ``keep``) and, when given, merge the
     (validated, :func:`check`) archive ``theirs``; the run refs the archive then holds are
@@ -218,7 +219,7 @@ def compact(
     """
     if keep < 0:
         raise GitopsError("--keep must be 0 or more", 2)
-    for attempt in range(retries):
+    for _ in retry.attempts(policy):
         done = Compacted()
         refs = gitstore.list_run_refs(repo)
         old = gitstore.resolve_ref(repo, ARCHIVE_REF)
@@ -256,7 +257,6 @@ def compact(
             if done.archived and done.outcome == "unchanged":
                 done.outcome = "archived"
             return done
-        time.sleep(min(0.01 * (attempt + 1), 0.2))
     raise GitopsError(f"could not update {ARCHIVE_REF}: too many concurrent writers", 3)
 
 

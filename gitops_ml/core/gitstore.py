@@ -31,7 +31,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from gitops_ml.core import git
+from gitops_ml.core import git, retry
+from gitops_ml.core.atomic import write_atomic
 from gitops_ml.core.errors import EnvironmentProblem, GitopsError, UsageError
 
 RUNS_PREFIX = "refs/runs/"
@@ -212,11 +213,19 @@ def read_objects(repo: Repo, specs: Sequence[str]) -> list[bytes | None]:
     proc = git.run(
         ["cat-file", "--batch"], repo.top, input="".join(f"{s}\n" for s in specs).encode()
     )
-    data = proc.stdout
+    return split_batch(proc.stdout, len(specs))
+
+
+def split_batch(data: bytes, count: int) -> list[bytes | None]:
+    """The ``count`` object contents in ``git cat-file --batch`` output, in order (None for
+    a ``<spec> missing`` line, and for every object past the end of truncated output)."""
     results: list[bytes | None] = []
     pos = 0
-    for _ in specs:
-        eol = data.index(b"\n", pos)
+    for _ in range(count):
+        eol = data.find(b"\n", pos)
+        if eol < 0:
+            results.append(None)
+            continue
         header = data[pos:eol].split()
         pos = eol + 1
         if len(header) != 3:
@@ -261,11 +270,7 @@ def write_object(repo: Repo, kind: str, data: bytes) -> str:
         oid = sha1(header + data).hexdigest()
     path = repo.common_dir / "objects" / oid[:2] / oid[2:]
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f"tmp_obj_{os.getpid()}_{time.monotonic_ns()}"
-        tmp.write_bytes(zlib.compress(header + data, 1))
-        os.chmod(tmp, 0o444)
-        os.replace(tmp, path)
+        write_atomic(path, zlib.compress(header + data, 1), mode=0o444, durable=False, mkdir=True)
     return oid
 
 
@@ -740,7 +745,7 @@ def write_run(
     when: float,
     environment: tuple[str, bytes] | None = None,
     note_lines: Mapping[str, str] | None = None,
-    retries: int = 200,
+    policy: retry.Policy = retry.NOTES_CAS,
 ) -> str:
     """Create ``refs/runs/<run_id>`` (and store its environment), atomically.
 
@@ -764,30 +769,32 @@ def write_run(
         ident,
         create=(ref, run_commit),
         environments=[environment] if environment else [],
-        retries=retries,
+        policy=policy,
     )
     _maybe_gc(repo)
     return run_commit
 
 
 def append_notes(
-    repo: Repo, note_lines: Mapping[str, str], message: str, retries: int = 200
+    repo: Repo, note_lines: Mapping[str, str], message: str, policy: retry.Policy = retry.NOTES_CAS
 ) -> str:
     """Append JSON lines to the notes of existing commits (compare-and-swap, retried).
 
     A value may hold several lines (separated by newlines); a line the note already holds
     is not added twice.
     """
-    return _transaction(repo, note_lines, message, identity(repo), retries=retries)
+    return _transaction(repo, note_lines, message, identity(repo), policy=policy)
 
 
-def store_environments(repo: Repo, files: Sequence[tuple[str, bytes]], retries: int = 200) -> bool:
+def store_environments(
+    repo: Repo, files: Sequence[tuple[str, bytes]], policy: retry.Policy = retry.NOTES_CAS
+) -> bool:
     """Add environment files (``(fingerprint, content)``) that are not stored yet to
     ``refs/gitops-ml/environments`` (compare-and-swap, retried); True if any was added."""
     for fingerprint, data in files:
         _check_environment(fingerprint, data)
     before = resolve_ref(repo, ENVIRONMENTS_REF)
-    _transaction(repo, {}, "", identity(repo), environments=files, retries=retries)
+    _transaction(repo, {}, "", identity(repo), environments=files, policy=policy)
     return resolve_ref(repo, ENVIRONMENTS_REF) != before
 
 
@@ -799,7 +806,7 @@ def _transaction(
     *,
     create: tuple[str, str] | None = None,
     environments: Sequence[tuple[str, bytes]] = (),
-    retries: int = 200,
+    policy: retry.Policy = retry.NOTES_CAS,
 ) -> str:
     """One ``update-ref`` transaction: create the ref ``create`` = (ref, commit) if given,
     append ``lines`` to the notes and add ``environments``, each ref moved by
@@ -807,7 +814,7 @@ def _transaction(
     ("" when there were no lines)."""
     cat = shared_cat(repo)
     zero = repo.zero
-    for attempt in range(retries):
+    for attempt in retry.attempts(policy):
         # A retry re-reads the refs with a new process: never trust a cached value twice.
         def now(ref: str, first: bool = attempt == 0) -> str | None:
             return _current_ref(cat, ref) if first else resolve_ref(repo, ref)
@@ -843,7 +850,6 @@ def _transaction(
             return notes_new
         if create and resolve_ref(repo, create[0]) is not None:
             raise GitopsError(f"{create[0]} already exists", 2)
-        time.sleep(min(0.002 * (attempt + 1), 0.05))
     raise GitopsError("could not update the gitops-ml refs: too many concurrent writers", 3)
 
 
@@ -1135,7 +1141,7 @@ def cas_ref(repo: Repo, ref: str, new: str, old: str | None) -> bool:
     )
 
 
-def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
+def merge_notes(repo: Repo, theirs: str, policy: retry.Policy = retry.NOTES_MERGE) -> str:
     """Merge the notes commit ``theirs`` into ``refs/notes/gitops-ml``: the union of lines.
 
     A fast-forward when one side contains the other; otherwise ``git notes merge -s
@@ -1151,7 +1157,7 @@ def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
         "GIT_COMMITTER_NAME": name,
         "GIT_COMMITTER_EMAIL": email,
     }
-    for attempt in range(retries):
+    for _ in retry.attempts(policy):
         ours = resolve_ref(repo, NOTES_REF)
         if ours is None:
             if cas_ref(repo, NOTES_REF, theirs, None):
@@ -1177,7 +1183,6 @@ def merge_notes(repo: Repo, theirs: str, retries: int = 50) -> str:
             git.run(["update-ref", "-d", tmp], repo.top, check=False)
         if cas_ref(repo, NOTES_REF, merged, ours):
             return "merged"
-        time.sleep(min(0.005 * (attempt + 1), 0.1))
     raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)
 
 
@@ -1249,14 +1254,14 @@ def check_environments(repo: Repo, theirs: str) -> dict[str, str]:
     return entries
 
 
-def merge_environments(repo: Repo, theirs: str, retries: int = 50) -> str:
+def merge_environments(repo: Repo, theirs: str, policy: retry.Policy = retry.NOTES_MERGE) -> str:
     """Merge a fetched (and :func:`check_environments`-validated) environments commit into
     ``refs/gitops-ml/environments``: the union of both trees (entries are content
     addressed, so a name means one content). A fast-forward when one side contains the
     other, else a merge commit with both parents, compare-and-swapped and retried.
     Returns ``"unchanged"``, ``"created"``, ``"fast-forwarded"`` or ``"merged"``."""
     theirs_entries = check_environments(repo, theirs)
-    for attempt in range(retries):
+    for _ in retry.attempts(policy):
         ours = resolve_ref(repo, ENVIRONMENTS_REF)
         if ours is None:
             if cas_ref(repo, ENVIRONMENTS_REF, theirs, None):
@@ -1289,7 +1294,6 @@ def merge_environments(repo: Repo, theirs: str, retries: int = 50) -> str:
         )
         if cas_ref(repo, ENVIRONMENTS_REF, commit, ours):
             return "merged"
-        time.sleep(min(0.005 * (attempt + 1), 0.1))
     raise GitopsError(f"could not update {ENVIRONMENTS_REF}: too many concurrent writers", 3)
 
 
@@ -1392,7 +1396,10 @@ def _notes_tree_edit(
 
 
 def rewrite_notes(
-    repo: Repo, edits: Mapping[str, bytes | None], message: str, retries: int = 50
+    repo: Repo,
+    edits: Mapping[str, bytes | None],
+    message: str,
+    policy: retry.Policy = retry.NOTES_MERGE,
 ) -> str:
     """Replace (or, with None, remove) the notes of some commits in one compare-and-swap
     of the notes ref, retried while other writers win; returns the new notes commit.
@@ -1401,7 +1408,7 @@ def rewrite_notes(
     """
     cat = shared_cat(repo)
     ident = identity(repo)
-    for attempt in range(retries):
+    for _ in retry.attempts(policy):
         old = resolve_ref(repo, NOTES_REF)
         if old is None:
             return ""
@@ -1411,5 +1418,4 @@ def rewrite_notes(
         new = write_object(repo, "commit", _commit_bytes(tree, [old], ident, time.time(), message))
         if cas_ref(repo, NOTES_REF, new, old):
             return new
-        time.sleep(min(0.005 * (attempt + 1), 0.1))
     raise GitopsError(f"could not update {NOTES_REF}: too many concurrent writers", 3)

@@ -15,26 +15,42 @@ writers that collided once do not collide again in step.
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
-@dataclass(frozen=True)
 class Policy:
     """How often to try and how long to wait: ``step * n`` seconds before try ``n + 1``,
-    at most ``cap``; with ``jitter`` the wait is drawn from ``[wait * low, wait]``."""
+    at most ``cap``; with ``jitter`` the wait is drawn from ``[wait * low, wait]``.
 
-    tries: int
-    step: float
-    cap: float
-    jitter: float = 0.0
+    (A plain class, not a dataclass: the recording path (gitstore) retries with it, and
+    ``dataclasses`` costs ~6 ms of every command's start-up.)
+    """
+
+    __slots__ = ("cap", "jitter", "step", "tries")
+
+    def __init__(self, tries: int, step: float, cap: float, jitter: float = 0.0) -> None:
+        self.tries = tries
+        self.step = step
+        self.cap = cap
+        self.jitter = jitter
+
+    def __repr__(self) -> str:
+        return f"Policy(tries={self.tries}, step={self.step}, cap={self.cap}, jitter={self.jitter})"
+
+    def with_tries(self, tries: int) -> Policy:
+        """The same waits, ``tries`` times (a caller's own limit)."""
+        return Policy(tries, self.step, self.cap, self.jitter)
 
     def delay(self, attempt: int) -> float:
         """The wait after failed attempt number ``attempt`` (0-based)."""
         wait = min(self.step * (attempt + 1), self.cap)
         if self.jitter:
+            import random  # only remote rounds jitter: not on the recording path
+
             wait = random.uniform(wait * (1 - self.jitter), wait)
         return wait
 
@@ -42,8 +58,11 @@ class Policy:
 # A local notes update (one ref, many writers: parallel runs, a sync merging): cheap tries,
 # many of them, since each writer holds the ref only for a few milliseconds.
 NOTES_CAS = Policy(tries=200, step=0.002, cap=0.05)
-# Merging fetched notes into the local ref: a heavier step (a git notes merge) per try.
+# Merging fetched notes (or environments) into the local ref, or rewriting notes (migrate):
+# a heavier step (a git notes merge, new trees) per try.
 NOTES_MERGE = Policy(tries=50, step=0.005, cap=0.1)
+# Compacting run refs into the archive: the archive tree is rebuilt per try.
+ARCHIVE_CAS = Policy(tries=20, step=0.01, cap=0.2)
 # A commit to a GitOps branch (deploy): the whole tree step is redone per try.
 BRANCH_CAS = Policy(tries=20, step=0.002, cap=0.05)
 # A round against a remote (fetch, merge, push) while others push: few, slow, jittered.

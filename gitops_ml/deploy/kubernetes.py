@@ -14,7 +14,7 @@ import string
 import subprocess
 from pathlib import Path
 
-from gitops_ml.core import deploychain, gitstore
+from gitops_ml.core import deploychain, gitstore, retry
 from gitops_ml.core.errors import EnvironmentProblem, UsageError
 from gitops_ml.core.templates import template_dir
 
@@ -136,7 +136,7 @@ def _gitops(
 
     message = f"{event['action']} {env}: run {event['run']}\n\nby gitops-ml deploy\n"
     branch = k8s["branch"]
-    for _ in range(10):
+    for _ in retry.attempts(retry.REMOTE_ROUNDS):
         theirs = _fetch_branch(repo, remote, branch) if remote is not None else None
         commit, old = deploychain.commit_directory(repo, branch, k8s["path"], files, message)
         tip = commit or old

@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from gitops_ml.core import deploychain, deployconfig, gitstore
+from gitops_ml.core import deploychain, deployconfig, gitstore, retry
 from gitops_ml.core.config import Config
 from gitops_ml.core.errors import GitopsError, UsageError
 from gitops_ml.core.times import utc_iso
@@ -129,7 +129,7 @@ def deploy(
     force: bool = False,
     remote_name: str | None = None,
     push: bool = True,
-    retries: int = 10,
+    retries: int = retry.REMOTE_ROUNDS.tries,
     github: GitHubDeployment | None = None,
 ) -> Outcome:
     """Deploy ``run`` (or, for ``action="rollback"`` with ``run`` None, the run in service
@@ -255,7 +255,7 @@ def _record(
 ) -> str:
     """Append the event as one link after ``tip``; a lost race moves it after the winner."""
     ref = deploychain.deploy_ref(env)
-    for _ in range(retries):
+    for _ in retry.attempts(retry.REMOTE_ROUNDS.with_tries(retries)):
         commit = deploychain.event_commit(repo, tip, events.message(outcome.event))
         if remote is not None:
             from gitops_ml.deploy.remote import LostRace, push_link

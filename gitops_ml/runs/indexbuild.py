@@ -129,23 +129,7 @@ def read_objects(repo: gitstore.Repo, oids: list[str]) -> list[bytes | None]:
             env=git.git_env(),
             check=False,
         )
-    data = proc.stdout
-    results: list[bytes | None] = []
-    pos = 0
-    for _ in oids:
-        eol = data.find(b"\n", pos)
-        if eol < 0:
-            results.append(None)
-            continue
-        header = data[pos:eol].split()
-        pos = eol + 1
-        if len(header) != 3:
-            results.append(None)
-            continue
-        size = int(header[2])
-        results.append(data[pos : pos + size])
-        pos += size + 1
-    return results
+    return gitstore.split_batch(proc.stdout, len(oids))
 
 
 def _split_commit(raw: bytes | None) -> tuple[str | None, str | None]:

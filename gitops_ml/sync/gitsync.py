@@ -32,14 +32,12 @@ with nothing to do costs exactly that.
 from __future__ import annotations
 
 import os
-import random
 import re
 import subprocess
-import time
 from dataclasses import dataclass, field
 from hashlib import sha1
 
-from gitops_ml.core import archive, git, gitstore
+from gitops_ml.core import archive, git, gitstore, retry
 from gitops_ml.core.errors import EnvironmentProblem, GitopsError, UsageError
 
 RUNS = gitstore.RUNS_PREFIX
@@ -650,7 +648,7 @@ def sync(
     *,
     push: bool = True,
     timeout: float | None = None,
-    attempts: int = 10,
+    attempts: int = retry.REMOTE_ROUNDS.tries,
 ) -> SyncReport:
     """Fetch, merge and (unless ``push`` is False) push runs, notes and deploy refs.
 
@@ -660,7 +658,7 @@ def sync(
     """
     report = SyncReport(remote=redact(remote.arg))
     last = ""
-    for attempt in range(attempts):
+    for attempt in retry.attempts(retry.REMOTE_ROUNDS.with_tries(attempts)):
         report.attempts = attempt + 1
         report.conflicts.clear()
         try:
@@ -677,7 +675,6 @@ def sync(
             return report
         except _Retry as exc:
             last = str(exc)
-            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
     raise GitopsError(
         f"{remote.label} kept changing during {attempts} attempts ({redact(last)}); run sync again",
         3,
