@@ -25,7 +25,6 @@ NO_MIRROR: dict[str, str] = {
     "deploy/events.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/models.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/policy.py": "through tests/deploy/test_chain.py (deploy)",
-    "deploy/remote.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/service.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/targets.py": "through tests/deploy/test_kubernetes.py (deploy)",
     "monitor/app.py": "through tests/commands/test_serve.py (deploy)",
