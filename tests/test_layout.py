@@ -22,7 +22,6 @@ NO_MIRROR: dict[str, str] = {
     # Tested through the CLI or a neighbour's tests only; a direct test is owed (owner):
     "commands/rollback.py": "through tests/deploy/test_chain.py (deploy)",
     "core/deploychain.py": "through tests/deploy/test_chain.py (deploy)",
-    "deploy/events.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/models.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/policy.py": "through tests/deploy/test_chain.py (deploy)",
     "deploy/service.py": "through tests/deploy/test_chain.py (deploy)",

@@ -81,7 +81,7 @@ def report(outcome: object, as_json: bool) -> int:
     """Print what a deploy or rollback did; 0 when its target worked, else 1."""
     import sys
 
-    from gitops_ml.deploy import events
+    from gitops_ml.core import deployevents as events
     from gitops_ml.deploy.service import Outcome
     from gitops_ml.ui.render import print_json
 

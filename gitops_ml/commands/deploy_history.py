@@ -16,7 +16,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from gitops_ml.deploy import events, service
+    from gitops_ml.core import deployevents as events
+    from gitops_ml.deploy import service
 
     repo = gitstore.open_repo()
     past = service.history(repo, deploychain.check_env_name(args.environment))

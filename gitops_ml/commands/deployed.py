@@ -44,7 +44,8 @@ def summary(env: str, ev: dict[str, Any] | None, count: int) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from gitops_ml.deploy import events, service
+    from gitops_ml.core import deployevents as events
+    from gitops_ml.deploy import service
 
     repo = gitstore.open_repo()
     envs = [args.environment] if args.environment else sorted(deploychain.environments(repo))

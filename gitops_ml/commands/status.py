@@ -70,10 +70,12 @@ def render(page: dict[str, Any]) -> str:
     else:
         out.append("Deployed:")
         for d in page["deployed"]:
-            what = f"run {d['run']}" if d["run"] else d["summary"] or d["commit"][:12]
+            what = f"run {d['run']}" if d["run"] else "nothing in service"
+            last = "" if d["head_ok"] else f", the last failed: {d['summary']}"
             out.append(
                 f"  {clean(d['environment'])}: {clean(what)} "
-                f"({plural(d['deploys'], 'deploy')} in the chain, head {d['commit'][:12]})"
+                f"({plural(d['deploys'], 'deploy')} in the chain{clean(last)}, "
+                f"head {d['commit'][:12]})"
             )
     out.append("")
     fails = page["verification_failures"]

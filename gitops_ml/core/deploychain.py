@@ -2,7 +2,7 @@
 
 Storage contract: ``refs/deploy/<env>`` is a first-parent chain of commits, one per deploy
 or rollback. Each commit has the empty tree; its message is a one-line summary, a blank
-line and the event as one JSON object (see :mod:`gitops_ml.deploy.events`). The chain is
+line and the event as one JSON object (see :mod:`gitops_ml.core.deployevents`). The chain is
 only ever extended (compare-and-swap here, a push with a lease to remotes), so it is the
 audit trail: a rollback is a new link, never a rewind.
 

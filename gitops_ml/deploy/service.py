@@ -17,10 +17,11 @@ import sys
 from dataclasses import dataclass, field
 
 from gitops_ml.core import deploychain, deployconfig, gitstore, retry
+from gitops_ml.core import deployevents as events
 from gitops_ml.core.config import Config
 from gitops_ml.core.errors import GitopsError, UsageError
 from gitops_ml.core.times import utc_iso
-from gitops_ml.deploy import events, models, policy
+from gitops_ml.deploy import models, policy
 from gitops_ml.runs import index
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker

@@ -7,11 +7,9 @@ number of runs is parsed in Python); non-finite metrics never rank.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 
-from gitops_ml.core import config, git, gitstore
+from gitops_ml.core import config, deploychain, deployevents, git, gitstore
 from gitops_ml.runs import index, runstatus
 from gitops_ml.runs.query import Sql
 
@@ -59,48 +57,31 @@ def best_in_index(idx: index.RunIndex, primary: str | None, n: int = TOP) -> lis
     return idx.records(where=where, order=order, limit=n)
 
 
-def _deploy_record(message: str, run_ids: set[str] | None) -> dict[str, Any]:
-    """What a deploy commit's message says: its JSON, or at least the run id it names."""
-    _, _, body = message.partition("\n\n")
-    for chunk in (body, message):
-        start = chunk.find("{")
-        if start < 0:
-            continue
-        try:
-            item = json.loads(chunk[start:].strip())
-        except ValueError:
-            continue
-        if isinstance(item, dict):
-            return item
-    for found in re.findall(r"\b[0-9A-HJKMNP-TV-Z]{26}\b", message):
-        if run_ids is None or found in run_ids:
-            return {"run": found}
-    return {}
-
-
-def deployments(repo: gitstore.Repo, run_ids: set[str] | None = None) -> list[dict[str, Any]]:
-    """One entry per ``refs/deploy/<env>``: the run its head names and the chain length."""
+def deployments(repo: gitstore.Repo) -> list[dict[str, Any]]:
+    """One entry per ``refs/deploy/<env>``: the run in service (the chain read as
+    :func:`deployevents.in_service` reads it: a link whose target failed put nothing in
+    service), the chain length, and whether its head succeeded."""
     text = git.out(
         ["for-each-ref", "--format=%(objectname) %(refname)", gitstore.DEPLOY_PREFIX], repo.top
     )
-    heads = [line.split(" ", 1) for line in text.splitlines() if " " in line]
-    if not heads:
-        return []
-    raws = gitstore.read_objects(repo, [sha for sha, _ in heads])
     out = []
-    for (sha, ref), raw in zip(heads, raws, strict=True):
-        message = (raw or b"").decode(errors="replace").partition("\n\n")[2]
-        info = _deploy_record(message, run_ids)
-        count = git.out(["rev-list", "--count", sha], repo.top)
-        run = info.get("run")
+    for line in text.splitlines():
+        sha, _, ref = line.partition(" ")
+        if not ref:
+            continue
+        events = [deployevents.parse(c, m) for c, m in deploychain.chain(repo, sha)]
+        current = deployevents.in_service(events)
+        run = current.get("run") if current else None
+        head = events[-1] if events else {}
         out.append(
             {
                 "environment": ref[len(gitstore.DEPLOY_PREFIX) :],
                 "commit": sha,
                 "run": run if isinstance(run, str) else None,
-                "record": info,
-                "deploys": int(count or 0),
-                "summary": message.split("\n", 1)[0],
+                "record": current or {},
+                "deploys": len(events),
+                "head_ok": deployevents.ok(head),
+                "summary": str(head.get("summary") or ""),
             }
         )
     return out

@@ -133,6 +133,12 @@ def test_failed_target_is_recorded_and_deployed_keeps_the_truth(tmp_path: Path) 
     assert deployed(root, "production")["run"] == good
     events = history(root, "production")
     assert events[0]["run"] == other and events[0]["target"]["ok"] is False
+    # status agrees: the chain's head failed, so the run in service is still the good one
+    page = json.loads(cli(root, "status", "--json").stdout)
+    (prod,) = page["deployed"]
+    assert (prod["run"], prod["deploys"], prod["head_ok"]) == (good, 2, False)
+    text = cli(root, "status").stdout
+    assert f"production: run {good} (2 deploys in the chain, the last failed:" in text
 
 
 def _published(tmp_path: Path, remote: Path, name: str) -> Path:
