@@ -27,6 +27,13 @@ PERMISSIONS = {
     "pull request": "pull-requests: read",
     "deployment": "deployments: write",
 }
+# What a call does, for messages: the two reads are not "creating" anything.
+ACTIONS = {"read": "read the repository", "pull request": "read the pull request"}
+
+
+def action(what: str) -> str:
+    """``what`` as the thing the call was asked to do: "create the comment"."""
+    return ACTIONS.get(what, f"create the {what}")
 
 
 class PermissionMissing(GitopsError):
@@ -36,7 +43,7 @@ class PermissionMissing(GitopsError):
         self.what = what
         self.permission = PERMISSIONS[what]
         super().__init__(
-            f"GitHub refused to create the {what} ({status}): the token lacks "
+            f"GitHub refused to {action(what)} ({status}): the token lacks "
             f"'{self.permission}' (add it under permissions: in the workflow)",
             3,
         )
@@ -80,22 +87,22 @@ class Client:
             raise PermissionMissing(what, 404) from exc
         except self._exc.AuthenticationFailed as exc:
             raise EnvironmentProblem(
-                f"GitHub rejected the token (401) while creating the {what}"
+                f"GitHub rejected the token (401) when asked to {action(what)}"
             ) from exc
         except self._exc.ConnectionError as exc:
             raise EnvironmentProblem(f"cannot reach the GitHub API at {self.api_url}") from exc
         except self._exc.GitHubError as exc:
             code = getattr(exc, "code", "?")
             raise EnvironmentProblem(
-                f"GitHub answered {code} while creating the {what}: {str(getattr(exc, 'msg', ''))[:200]}"
+                f"GitHub answered {code} when asked to {action(what)}: "
+                f"{str(getattr(exc, 'msg', ''))[:200]}"
             ) from exc
 
     @property
     def repo(self) -> Any:
         if self._repo is None:
+            # github3 (>= 4) raises for a 404, which _call turns into one line
             self._repo = self._call("read", self.gh.repository, self.owner, self.name)
-            if self._repo is None:
-                raise EnvironmentProblem(f"repository {self.owner}/{self.name} not found")
         return self._repo
 
     # ------------------------------------------------------------ calls
@@ -107,8 +114,6 @@ class Client:
     def upsert_comment(self, number: int, body: str, marker: str) -> tuple[str, int]:
         """Edit the comment that starts with ``marker``, or create it: ("updated"|"created", id)."""
         issue = self._call("comment", self.repo.issue, number)
-        if issue is None:
-            raise EnvironmentProblem(f"pull request #{number} not found")
         mine = [
             c
             for c in self._call("comment", lambda: list(issue.comments()))
