@@ -12,10 +12,7 @@ unverifiable, the model got worse); 2 bad input; 3 environment.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from gitops_ml.ci import check, report
@@ -23,6 +20,7 @@ from gitops_ml.ci.settings import load as load_settings
 from gitops_ml.commands.ci_runs import revisions
 from gitops_ml.core import config, gitstore
 from gitops_ml.core.errors import GitopsError
+from gitops_ml.ui.render import stdout_to_stderr
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -43,20 +41,6 @@ def configure(p: argparse.ArgumentParser) -> None:
     out.add_argument("--md", action="store_true", help="print the report as Markdown")
 
 
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """The re-run and retrain commands' output goes to stderr: stdout is the result only."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _log(message: str) -> None:
     print(f"gitops-ml: {message}", file=sys.stderr, flush=True)
 
@@ -67,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
     settings = load_settings(cfg)
     base, head = revisions(args)
     try:
-        with _stdout_to_stderr():
+        with stdout_to_stderr():  # the re-run and retrain output: stdout is the result
             result = check.check(
                 repo,
                 cfg,

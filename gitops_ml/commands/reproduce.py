@@ -9,31 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
-from collections.abc import Iterator
 
 from gitops_ml.core import gitstore
 from gitops_ml.reproduce.service import reproduce
 from gitops_ml.reproduce.verify import Verdict
-from gitops_ml.ui.render import print_json
+from gitops_ml.ui.render import print_json, stdout_to_stderr
 
 HEADERS = ("metric", "expected", "got", "delta", "tolerance", "ok")
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Send everything written to fd 1 (the re-run command's output too) to stderr, so
-    stdout carries only the JSON or Markdown verdict."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def rows(verdict: Verdict) -> list[list[str]]:
@@ -106,7 +89,7 @@ def main(args: argparse.Namespace) -> int:
 
     repo = gitstore.open_repo()
     quiet_stdout = args.json or args.md
-    with _stdout_to_stderr() if quiet_stdout else contextlib.nullcontext():
+    with stdout_to_stderr() if quiet_stdout else contextlib.nullcontext():
         verdict = reproduce(
             repo,
             args.run,

@@ -9,16 +9,21 @@ linear in the rows shown.
 ``--json`` output is strict RFC 8259 JSON: a non-finite float (NaN, +/-infinity, which
 Python's ``json`` would write as the invalid tokens ``NaN``/``Infinity``) is written as
 the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``.
+
+A command whose stdout is its result (JSON, Markdown) runs the commands it starts inside
+:func:`stdout_to_stderr`, so their output cannot mix with the result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -176,3 +181,18 @@ def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(esc(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send everything written to fd 1 meanwhile (a child command's output too) to stderr,
+    so stdout carries only the result printed after."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

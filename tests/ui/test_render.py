@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from gitops_ml.ui import render
@@ -62,3 +66,14 @@ def test_small_words() -> None:
     )
     assert render.delta(0.5, 0.5) == "+0 (+0.0%)" and not render.changed(0.5, 0.5)
     assert not render.changed(float("nan"), float("nan")) and render.changed(1, 2)
+
+
+def test_stdout_to_stderr_moves_a_child_commands_output(capfd: pytest.CaptureFixture[str]) -> None:
+    print("before")
+    with render.stdout_to_stderr():
+        os.write(1, b"written to fd 1\n")
+        subprocess.run([sys.executable, "-c", "print('from a child')"], check=True)
+    print("result")
+    out, err = capfd.readouterr()
+    assert out == "before\nresult\n"
+    assert err == "written to fd 1\nfrom a child\n"
