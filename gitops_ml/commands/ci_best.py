@@ -9,8 +9,6 @@ Exit codes: 0 found; 1 no run with the primary metric; 2 bad input (no primary m
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import sys
 
 from gitops_ml.ci import check, claims, report
@@ -56,13 +54,9 @@ def main(args: argparse.Namespace) -> int:
             f"best of {len(runs)} runs on {sha[:12]}: {top['id']} {metric}={fmt(top['metrics'][metric])}"
         )
     if args.github_output:
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_-]*$", args.github_output):
-            raise UsageError(f"--github-output {args.github_output!r}: not an output name")
-        path = os.environ.get("GITHUB_OUTPUT")
-        if not path:
-            raise UsageError("--github-output: GITHUB_OUTPUT is not set (not in GitHub Actions)")
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"{args.github_output}={top['id']}\n")
+        from gitops_ml.github.context import write_output
+
+        write_output(args.github_output, top["id"])
     if args.summary:
         from gitops_ml.github.context import write_summary
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import sys
 
 from gitops_ml.ci.matrix import matrix
 from gitops_ml.ci.settings import load as load_settings
 from gitops_ml.core import config, gitstore
-from gitops_ml.core.errors import OK, UsageError
+from gitops_ml.core.errors import OK
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -32,11 +30,7 @@ def main(args: argparse.Namespace) -> int:
     text = json.dumps(matrix(load_settings(config.load(repo.top))), separators=(",", ":"))
     sys.stdout.write(text + "\n")
     if args.github_output:
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_-]*$", args.github_output):
-            raise UsageError(f"--github-output {args.github_output!r}: not an output name")
-        path = os.environ.get("GITHUB_OUTPUT")
-        if not path:
-            raise UsageError("--github-output: GITHUB_OUTPUT is not set (not in GitHub Actions)")
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"{args.github_output}={text}\n")
+        from gitops_ml.github.context import write_output
+
+        write_output(args.github_output, text)
     return OK

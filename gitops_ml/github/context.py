@@ -123,3 +123,15 @@ def write_summary(markdown: str) -> bool:
         if not markdown.endswith("\n"):
             fh.write("\n")
     return True
+
+
+def write_output(name: str, value: str) -> None:
+    """Append ``name=value`` (one line) to the step's outputs, ``GITHUB_OUTPUT``, for a
+    command's ``--github-output NAME``. A bad name, or not in Actions: exit 2."""
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_-]*$", name):
+        raise UsageError(f"--github-output {name!r}: not an output name")
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        raise UsageError("--github-output: GITHUB_OUTPUT is not set (not in GitHub Actions)")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"{name}={value}\n")

@@ -74,3 +74,18 @@ def test_api_url_summary_and_run_url(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ):
         monkeypatch.setenv(name, value)
     assert context.run_url() == "https://github.com/acme/ml/actions/runs/42"
+
+
+def test_write_output_appends_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
+    with pytest.raises(UsageError, match="GITHUB_OUTPUT is not set"):
+        context.write_output("best", "01ABC")
+    out = tmp_path / "output"
+    out.write_text("earlier=1\n")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(out))
+    context.write_output("best", "01ABC")
+    context.write_output("matrix", '{"include":[]}')
+    assert out.read_text() == 'earlier=1\nbest=01ABC\nmatrix={"include":[]}\n'
+    with pytest.raises(UsageError, match="not an output name"):
+        context.write_output("a=b", "x")
+    assert out.read_text().count("\n") == 3
