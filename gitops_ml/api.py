@@ -113,7 +113,6 @@ class Run:
         from gitops_ml.core.hashing import HashCache, hash_path
         from gitops_ml.data.cache import LocalStore
         from gitops_ml.runs import sidechannel
-        from gitops_ml.runs.outputs import store_entry
 
         root = Path(os.environ.get(sidechannel.ENV_RUN_ROOT) or gitstore.open_repo().top)
         full = Path(path).resolve()
@@ -123,7 +122,7 @@ class Run:
             raise UsageError(f"{path}: artifacts must be inside the repository ({root})") from None
         repo = gitstore.open_repo(root)
         entry = hash_path(root.resolve(), rel, HashCache(None))
-        store_entry(LocalStore(repo.state_dir), root.resolve(), entry)
+        LocalStore(repo.state_dir).put_entry(root.resolve(), entry)
         item = entry.record()
         self._emit({"artifact": item})
         return item

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from gitops_ml.core.hashing import DataEntry, HashCache, hash_path
+from gitops_ml.core.hashing import HashCache, hash_path
 from gitops_ml.data.cache import LocalStore
 from gitops_ml.runs.console import warn
 
@@ -19,20 +19,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 _SEED = ("seed", "random_state")
-
-
-def store_entry(store: LocalStore, root: Path, entry: DataEntry) -> None:
-    """Put a hashed file or directory (its files and manifest) into the local store."""
-    full = root / entry.path
-    if entry.kind == "file":
-        store.put_file(full, entry.hash)
-        return
-    assert entry.manifest is not None
-    from gitops_ml.core.hashing import manifest_lines
-
-    for digest, _, rel in manifest_lines(entry.manifest):
-        store.put_file(full / rel, digest)
-    store.put_bytes(entry.manifest)
 
 
 def signature(path: Path) -> object:
@@ -81,7 +67,7 @@ class Produced:
             if not (self.root / rel).exists():
                 continue
             entry = hash_path(self.root, rel, cache)
-            store_entry(store, self.root, entry)
+            store.put_entry(self.root, entry)
             outs.append(entry.record())
         return outs
 

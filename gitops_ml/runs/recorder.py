@@ -30,7 +30,7 @@ from gitops_ml.runs import (
     snapshotting,
 )
 from gitops_ml.runs.console import warn
-from gitops_ml.runs.outputs import Produced, seeds, store_entry
+from gitops_ml.runs.outputs import Produced, seeds
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ ENV_RUN_ID = sidechannel.ENV_RUN_ID
 ENV_RUN_FILE = sidechannel.ENV_RUN_FILE
 ENV_RUN_ROOT = sidechannel.ENV_RUN_ROOT
 ENV_PARAMS = sidechannel.ENV_PARAMS
-__all__ = ["ActiveRun", "Replay", "RunSpec", "recover_interrupted", "run_command", "store_entry"]
+__all__ = ["ActiveRun", "Replay", "RunSpec", "recover_interrupted", "run_command"]
 
 
 class Replay:

@@ -14,7 +14,6 @@ from gitops_ml.core.hashing import DataEntry, HashCache, hash_path
 from gitops_ml.core.params import flatten, load_file, parse_text, plan_overrides, rewrite
 from gitops_ml.data.cache import LocalStore
 from gitops_ml.runs.console import printable, warn
-from gitops_ml.runs.outputs import store_entry
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ def hash_data(top: Path, paths: list[str], cache: HashCache, store: LocalStore) 
             warn(f"declared data {rel} does not exist; not recorded")
             continue
         entry = hash_path(top, rel, cache)
-        store_entry(store, top, entry)
+        store.put_entry(top, entry)
         entries.append(entry)
     cache.save()
     return entries
