@@ -24,28 +24,35 @@ def _git_snapshot_floor(top: Path) -> str:
 
 def fig1_run(ctx: Ctx) -> list[Row]:
     """`gitops-ml run -- true` vs `git stash create` vs `dvc exp run` (trivial stage)."""
+    return _fig1(ctx, with_dvc=True)
+
+
+def fig1_run_git(ctx: Ctx) -> list[Row]:
+    """Figure 1 without DVC (case `rungit`): no peer venv to build, git's figures only."""
+    return _fig1(ctx, with_dvc=False)
+
+
+def _fig1(ctx: Ctx, *, with_dvc: bool) -> list[Row]:
     top, _ = ctx.worktree()
-    dvc_top = fixtures.dvc_repo(ctx.dvc)
     env = tool_env()
     gm = ctx.gm_script()
-    dvc = ctx.dvc.bindir / "dvc"
     cmds = {
         "gm": Cmd([gm, "run", "--", "true"], top, env),
         "stash": Cmd(["git", "stash", "create"], top, env),
         "floor": Cmd(_git_snapshot_floor(top), top, env),
-        "dvc": Cmd(f"exec {dvc} exp run -S param=0.$(date +%N)", dvc_top, env),
     }
+    if with_dvc:
+        dvc_top = fixtures.dvc_repo(ctx.dvc)
+        dvc = ctx.dvc.bindir / "dvc"
+        cmds["dvc"] = Cmd(f"exec {dvc} exp run -S param=0.$(date +%N)", dvc_top, env)
     n = ctx.sizes.rounds
-    log(
-        f"fig 1: {n} alternating rounds of gitops-ml run / git stash create / git floor / dvc exp run"
-    )
+    log(f"fig 1: {n} alternating rounds of {' / '.join(cmds)}")
     res = harness.alternate(cmds, n)
     bad = harness.check_ok(res)
     if bad:
         raise RuntimeError(f"non-zero exit in figure 1: {bad}")
-    g, s, d, f = res["gm"], res["stash"], res["dvc"], res["floor"]
+    g, s, f = res["gm"], res["stash"], res["floor"]
     vs_stash = harness.paired_ratio(g, s)
-    vs_dvc = harness.paired_ratio(d, g)
     files = f"{ctx.sizes.files:,} files, 100 changed, 50 untracked"
     data: dict[str, object] = {k: v.summary() for k, v in res.items()}
     diag = diagnose(ctx, top)
@@ -58,7 +65,7 @@ def fig1_run(ctx: Ctx) -> list[Row]:
         f"{' '.join(diag['git_processes'])}), Python imports {imp['total_ms']:.0f} ms "  # type: ignore[arg-type]
         f"(top: {', '.join(f'{n} {c:.0f}' for n, c in imp['top5'])})"
     )
-    return [
+    rows = [
         Row(
             "1",
             f"`gitops-ml run -- true`, {files} (wall median)",
@@ -71,7 +78,14 @@ def fig1_run(ctx: Ctx) -> list[Row]:
             f"median of {n} per-round ratios; git's own snapshot floor (cp index + add -A + write-tree) "
             f"{ms(f.median)}, so gitops-ml = {times(harness.paired_ratio(g, f))} the floor",
             data,
-        ),
+        )
+    ]
+    if not with_dvc:
+        rows[0].note += f"; {where}"
+        return rows
+    d = res["dvc"]
+    vs_dvc = harness.paired_ratio(d, g)
+    rows.append(
         Row(
             "1",
             "`gitops-ml run -- true` vs `dvc exp run` (trivial stage)",
@@ -83,8 +97,9 @@ def fig1_run(ctx: Ctx) -> list[Row]:
             verdict(vs_dvc >= 10.0),
             where,
             {},
-        ),
-    ]
+        )
+    )
+    return rows
 
 
 def diagnose(ctx: Ctx, top: Path) -> dict[str, object]:

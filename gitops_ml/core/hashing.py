@@ -15,10 +15,12 @@ user declaring it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import marshal
 import os
 import stat
 import time
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
@@ -240,29 +242,62 @@ def _inside(real: str, roots: tuple[str, ...]) -> bool:
     return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def _walk(top: str, shown: str, roots: tuple[str, ...]) -> list[tuple[str, str, os.stat_result]]:
-    """``(relative name, full path, stat)`` of every file under ``top``, unsorted.
+def _walk(
+    top: str, shown: str, roots: tuple[str, ...]
+) -> tuple[list[str], list[str], list[os.stat_result]]:
+    """``(relative names, full paths, stats)`` of every file under ``top``, in walk order
+    (unsorted; the three lists are parallel).
 
-    Names are ``str`` (undecodable bytes surrogate-escaped, as ``os`` gives them).
+    Names are ``str`` (undecodable bytes surrogate-escaped, as ``os`` gives them). No
+    per-file tuple or ``Path``: at 10,000 files every allocation shows.
     """
-    found: list[tuple[str, str, os.stat_result]] = []
+    names: list[str] = []
+    paths: list[str] = []
+    stats: list[os.stat_result] = []
     stack = [(top, "")]
     while stack:
         where, rel = stack.pop()
         with os.scandir(where) as it:
             for entry in it:
-                name = rel + entry.name
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name != ".git":
-                        stack.append((entry.path, name + "/"))
-                elif entry.is_file(follow_symlinks=False):
-                    found.append((name, entry.path, entry.stat(follow_symlinks=False)))
+                        stack.append((entry.path, rel + entry.name + "/"))
+                    continue
+                name = rel + entry.name
+                if entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
                 elif entry.is_symlink():
-                    found.append((name, entry.path, _link(entry.path, f"{shown}/{name}", roots)))
+                    st = _link(entry.path, f"{shown}/{name}", roots)
                 else:
                     st = entry.stat(follow_symlinks=False)
                     raise _refuse(f"{shown}/{name}", f"is {_kind(st)}")
-    return found
+                names.append(name)
+                paths.append(entry.path)
+                stats.append(st)
+    return names, paths, stats
+
+
+def _stamps(stats: list[os.stat_result]) -> list[int]:
+    """``size, mtime_ns, inode, ctime_ns`` of every file, flat (4 ints per file)."""
+    ints: list[int] = []
+    for st in stats:
+        ints += (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    return ints
+
+
+def _fingerprint(names: list[str], ints: list[int]) -> str:
+    """BLAKE3 of every file's name and stamps, in walk order.
+
+    Unambiguous: the count first, names NUL-separated (no file name holds a NUL), then
+    the stamps as fixed-width 64-bit integers (``marshal`` when one does not fit). A
+    different walk order only makes a miss, never a false hit.
+    """
+    head = f"{len(names)}\0".encode() + "\0".join(names).encode("utf-8", "surrogateescape")
+    try:
+        tail = b"q" + array("q", ints).tobytes()
+    except OverflowError:  # an inode number or size beyond 2**63
+        tail = b"m" + marshal.dumps(ints)
+    return hash_bytes(head + b"\0" + tail)
 
 
 def _link(full: str, shown: str, roots: tuple[str, ...]) -> os.stat_result:
@@ -310,23 +345,28 @@ def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
     if not stat.S_ISDIR(st.st_mode):
         raise _refuse(rel, f"is {_kind(st)}")
     roots = (os.path.realpath(top), os.path.realpath(full))
-    files = _walk(full, rel, roots)
-    files.sort()
-    stamps = [(n, s.st_size, s.st_mtime_ns, s.st_ino, s.st_ctime_ns) for n, _, s in files]
-    fingerprint = hash_bytes(marshal.dumps(stamps))
+    collecting = gc.isenabled()
+    gc.disable()  # 10,000 stat results would set off collections that find nothing
+    try:
+        names, paths, stats = _walk(full, rel, roots)
+    finally:
+        if collecting:
+            gc.enable()
+    ints = _stamps(stats)
+    fingerprint = _fingerprint(names, ints)
 
     def manifest() -> bytes:
         digest = cache.hash
-        return encode([(digest(path, fst), fst.st_size, name) for name, path, fst in files])
+        order = sorted(range(len(names)), key=names.__getitem__)
+        return encode([(digest(paths[i], stats[i]), stats[i].st_size, names[i]) for i in order])
 
     hit = cache.dir_hit(full, fingerprint)
     if hit is not None:
         return DataEntry(rel, hit[0], hit[1], hit[2], "dir", load=manifest)
     data = manifest()
-    total = sum(s[1] for s in stamps)
-    entry = DataEntry(rel, hash_bytes(data), total, len(files), "dir", manifest=data)
-    newest = max((max(s[2], s[4]) for s in stamps), default=0)
-    fine = any(s[2] % 1_000_000_000 for s in stamps)
+    entry = DataEntry(rel, hash_bytes(data), sum(ints[0::4]), len(names), "dir", manifest=data)
+    newest = max(max(ints[1::4], default=0), max(ints[3::4], default=0))
+    fine = any(t % 1_000_000_000 for t in ints[1::4])
     if time.time() - newest / 1e9 > (_RACY_FINE_SECONDS if fine else _RACY_SECONDS):
         cache.put_dir(full, fingerprint, entry)
     return entry

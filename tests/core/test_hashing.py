@@ -114,3 +114,75 @@ def test_unchanged_directory_is_known_by_its_fingerprint(
     moved = hash_path(tmp_path, "d", HashCache(cache_path))
     assert moved.hash != first.hash
     assert "g0.txt" in (moved.manifest or b"").decode()
+
+
+def _same_size_rewrite(root: Path) -> None:
+    """New bytes of the same size, the old mtime put back to the nanosecond: only the
+    ctime tells (a stat cache keyed on size and mtime alone would miss it)."""
+    f = root / "s1" / "f1.txt"
+    st = f.stat()
+    f.write_text("X\n")  # same size as "1\n"
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def _swapped_in(root: Path) -> None:
+    """Another file renamed over one: same size and mtime, new inode."""
+    f, g = root / "s2" / "f2.txt", root / "s2" / "swap"
+    st = f.stat()
+    g.write_text("Y\n")
+    os.utime(g, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(g, f)
+
+
+CHANGES = {
+    "same size, mtime restored": _same_size_rewrite,
+    "renamed over, same stat": _swapped_in,
+    "added": lambda root: (root / "s0" / "new.txt").write_text("new\n"),
+    "deleted": lambda root: (root / "s0" / "f0.txt").unlink(),
+    "added in a new subdirectory": lambda root: (
+        (root / "s0" / "sub").mkdir() or (root / "s0" / "sub" / "x").write_text("x")
+    ),
+    "made executable": lambda root: (root / "s1" / "f4.txt").chmod(0o755),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_directory_fingerprint_misses_on_every_change(tmp_path: Path, change: str) -> None:
+    """The fast path (a directory known by its files' names and stats) never hides a
+    change: after each kind of edit the hash is the one computed from scratch."""
+    from gitops_ml.core import hashing
+
+    root = tmp_path / "d"
+    for i in range(9):
+        (root / f"s{i % 3}").mkdir(parents=True, exist_ok=True)
+        (root / f"s{i % 3}" / f"f{i}.txt").write_text(f"{i}\n")
+    old = time.time() - 60
+    for p in root.rglob("*"):
+        os.utime(p, (old, old))
+    cache_path = tmp_path / "hc.bin"
+    cache = HashCache(cache_path)
+    first = hash_path(tmp_path, "d", cache)
+    cache.save()
+    warm = HashCache(cache_path)
+    assert hash_path(tmp_path, "d", warm).hash == first.hash
+    assert not warm._dirs_dirty  # a hit: the fast path is what is under test
+    CHANGES[change](root)
+    after = hash_path(tmp_path, "d", HashCache(cache_path))
+    fresh = hash_path(tmp_path, "d", HashCache(None))
+    assert (after.hash, after.manifest, after.files) == (fresh.hash, fresh.manifest, fresh.files)
+    if change == "made executable":  # a mode is not content: same hash, found again
+        assert after.hash == first.hash
+    else:
+        assert after.hash != first.hash
+    assert hashing._fingerprint(["a"], [1, 2, 3, 4]) != hashing._fingerprint(["a"], [1, 2, 3, 5])
+
+
+def test_fingerprint_takes_any_stat_value() -> None:
+    """An inode number or size beyond 2**63 (some file systems) still fingerprints, and
+    names cannot run into each other."""
+    from gitops_ml.core import hashing
+
+    huge = hashing._fingerprint(["a"], [2**64 - 1, 0, 0, 0])
+    assert huge != hashing._fingerprint(["a"], [0, 0, 0, 0])
+    assert hashing._fingerprint(["a", "b"], []) != hashing._fingerprint(["a\0b"], [])
+    assert hashing._fingerprint(["ab"], []) != hashing._fingerprint(["a", "b"], [])
