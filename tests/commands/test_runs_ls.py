@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import struct
+import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
 
+from gitops_ml.commands import runs_ls
+from gitops_ml.core.errors import UsageError
 from tests.conftest import cli, cli_json, git, make_project, run_ids, write
 
 CORRUPT_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -274,3 +282,72 @@ def test_tag_facts_are_shown_and_matched(project: Path) -> None:
     table = cli(project, "runs", "ls").stdout.splitlines()
     assert table[0].split()[4] == "tags" and table[2].split()[5] == "prod"  # started: 2 words
     assert "tags      prod" in cli(project, "runs", "show", a).stdout
+
+
+def test_limit_zero_negative_and_where_in_an_empty_repository(project: Path) -> None:
+    proc = cli(project, "runs", "ls", "--where", "name == 'x'")
+    assert proc.returncode == 0 and proc.stdout.startswith("no runs yet")  # none in all
+    assert cli(project, "run", "-n", "one", "--", "true").returncode == 0
+    proc = cli(project, "runs", "ls", "--limit", "0")
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+    for args in (("--limit", "-1"), ("--limit", "-1", "--json")):
+        proc = cli(project, "runs", "ls", *args)
+        assert proc.returncode == 2
+        assert proc.stderr.strip().splitlines() == ["gitops-ml: error: --limit must be 0 or more"]
+        assert proc.stdout == ""
+
+
+def test_columns_are_the_params_that_vary(project: Path) -> None:
+    """Beyond six params, only those that differ between the runs get a column; a record
+    without params shows '-' there."""
+    rng = random.Random(7)
+    fixed = {f"k{i}": i for i in range(7)}
+    ids = [new_id(rng, ms=1_700_000_000_000 + i) for i in range(3)]
+    write_run(project, ids[0], record(ids[0], name="a", params={**fixed, "lr": 0.1}))
+    write_run(project, ids[1], record(ids[1], name="b", params={**fixed, "lr": 0.2}))
+    write_run(project, ids[2], record(ids[2], name="c", params=None))
+    lines = cli(project, "runs", "ls").stdout.splitlines()
+    assert lines[0].split() == ["run", "name", "started", "status", "lr"]
+    assert [line.split()[1] for line in lines[1:]] == ["c", "b", "a"]
+    assert [line.split()[-1] for line in lines[1:]] == ["-", "0.2", "0.1"]
+
+
+def test_select_filters_sorts_and_cuts_in_python() -> None:
+    rng = random.Random(9)
+    ids = [new_id(rng, ms=1_700_000_000_000 + i) for i in range(4)]
+    runs = [record(i, name=f"r{n}", metrics={"acc": n / 10}) for n, i in enumerate(ids)]
+    got = runs_ls.select(runs, "metrics.acc >= 0.1", None, 2)
+    assert [r["name"] for r in got] == ["r3", "r2"]  # newest first, cut to 2
+    assert all(r["status"] == "ok" for r in got)
+    got = runs_ls.select(runs, None, "metrics.acc", None)
+    assert [r["name"] for r in got] == ["r0", "r1", "r2", "r3"]
+    with pytest.raises(UsageError, match="--limit must be 0 or more"):
+        runs_ls.select(runs, None, None, -1)
+
+
+def test_on_a_terminal_the_table_fits_the_screen(project: Path) -> None:
+    rng = random.Random(5)
+    for i in range(12):
+        run_id = new_id(rng, ms=1_700_000_000_000 + i)
+        write_run(project, run_id, record(run_id, name=f"r{i}", params={"i": i}))
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 10, 120, 0, 0))
+    proc = subprocess.run(
+        ["gitops-ml", "runs", "ls"], cwd=project, stdout=follower, stderr=subprocess.PIPE
+    )
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is closed once everything is read
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert proc.returncode == 0, proc.stderr
+    lines = out.decode().splitlines()
+    assert len(lines) == 1 + 6 + 1  # 10 lines: header, 6 runs, footer (and the prompt)
+    assert [line.split()[1] for line in lines[1:7]] == [f"r{i}" for i in range(11, 5, -1)]
+    assert lines[-1] == "... 6 more runs (showing 6 of 12; --limit N or --all for more)"
