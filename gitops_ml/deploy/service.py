@@ -11,6 +11,7 @@ run's notes and push them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ from gitops_ml.runs import index
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any, Protocol
 
     from gitops_ml.sync.gitsync import Remote
@@ -146,7 +148,12 @@ def deploy(
     rec = index.full_record(repo, _choose(env, action, run, past))
     refusal = _gate(rec, env, settings, action=action, force=force)
     event = _event(repo, rec, env, past, action=action, why=why, force=force, refusal=refusal)
-    _carry_out(repo, cfg, env, settings, rec=rec, event=event, remote=remote, github=github)
+    from gitops_ml.deploy import targets
+
+    with _github_deployment(github, event):
+        event["target"] = targets.run_target(
+            repo, cfg, env, settings=settings, rec=rec, event=event, remote=remote
+        )
     outcome = Outcome(event=event, remote=remote.label if remote else None)
     commit = _record(repo, env, remote, tip, outcome=outcome, retries=retries)
     _note(repo, rec, event, commit)
@@ -208,25 +215,13 @@ def _event(
     }
 
 
-def _carry_out(
-    repo: gitstore.Repo,
-    cfg: Config,
-    env: str,
-    settings: dict[str, Any],
-    *,
-    rec: dict[str, Any],
-    event: dict[str, Any],
-    remote: Remote | None,
-    github: GitHubDeployment | None,
-) -> None:
-    """Run the target, its result in ``event["target"]``, inside the GitHub Deployment."""
-    from gitops_ml.deploy import targets
-
+@contextlib.contextmanager
+def _github_deployment(github: GitHubDeployment | None, event: dict[str, Any]) -> Iterator[None]:
+    """Around the target: a GitHub Deployment started before it and given its outcome
+    after (left as started when the target raises)."""
     if github is not None:
         event["github_deployment"] = github.start(event)
-    event["target"] = targets.run_target(
-        repo, cfg, env, settings=settings, rec=rec, event=event, remote=remote
-    )
+    yield
     if github is not None:
         github.finish(event, events.ok(event))
 
