@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 
 from gitops_ml.core.errors import GitopsError
+from gitops_ml.core.times import utc_iso
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -120,13 +121,6 @@ class CorruptRecord(GitopsError):
         super().__init__(f"run {run_id}: record is unreadable ({why})", 3)
 
 
-def iso(ts: float) -> str:
-    """``2026-01-31T12:00:00.123Z`` (UTC, milliseconds)."""
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
-
-
 def environment_file(env: Mapping[str, Any]) -> tuple[str, bytes]:
     """``(fingerprint, content)`` of the shared part of a captured environment: the JSON
     file stored once in ``refs/gitops-ml/environments``, named by the hash of its bytes."""
@@ -190,8 +184,8 @@ def build(
         "command": list(command) if command is not None else None,
         "cwd": cwd,
         "exit_code": exit_code,
-        "started": iso(started),
-        "ended": iso(ended),
+        "started": utc_iso(started),
+        "ended": utc_iso(ended),
         "duration": round(ended - started, 3),
         "user": {"name": user[0], "email": user[1]},
         "host": host,
