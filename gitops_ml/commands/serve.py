@@ -7,9 +7,10 @@ module can load its model at import. Serves ``POST /predict``, ``GET /healthz`` 
 ``GET /metrics`` (Prometheus, drift against the run's reference profile or
 ``--reference FILE``) with Starlette on uvicorn. Needs the ``serve`` extra.
 
-Exit codes: 0 stopped cleanly (SIGINT/SIGTERM) or ``--check`` passed; 2 no such run, a
-bad entrypoint or reference; 3 the port cannot be bound, the extra is missing, or a model
-cannot be fetched.
+Exit codes: 0 ``--check`` passed; 2 no such run, a bad entrypoint or reference; 3 the port
+cannot be bound, the extra is missing, or a model cannot be fetched; 130 stopped by Ctrl-C
+(SIGINT). Stopped by SIGTERM, it shuts down gracefully and then ends by that signal, as
+uvicorn does (status 143 in a shell), which is what process managers expect.
 """
 
 from __future__ import annotations
@@ -60,9 +61,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def load_entrypoint(spec: str, root: Path) -> Callable[[Any], Any]:
-    """The callable named by ``module:function`` (importable from ``root``), or exit 2."""
-    if not _ENTRY.match(spec):
-        raise UsageError(f"bad entrypoint {spec!r}: expected module:function (e.g. model:predict)")
+    """The callable named by ``module:function`` (importable from ``root``), or exit 2.
+    ``spec`` has been checked against :data:`_ENTRY` (``main`` does it before any work)."""
     module_name, func = spec.split(":")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import cli, write
-from tests.monitor.served import request, served_project, serving
+from tests.monitor.served import request, served_project, serving, started
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +22,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_refusals_are_one_line_exit_2(served: tuple[Path, str]) -> None:
     root, run = served
     write(root / "broken_model.py", "raise RuntimeError('no weights here')\n")
+    write(root / "needy_model.py", "import no_such_dependency\n")
     cases = [
         (("ZZZZZZ", "--entrypoint", "serve_model:predict"), "no run matches"),
         ((run, "--entrypoint", "serve_model"), "expected module:function"),
@@ -28,6 +30,11 @@ def test_refusals_are_one_line_exit_2(served: tuple[Path, str]) -> None:
         ((run, "--entrypoint", "serve_model:nothing"), "serve_model has no 'nothing'"),
         ((run, "--entrypoint", "serve_model:W"), "is not callable"),
         ((run, "--entrypoint", "broken_model:predict"), "RuntimeError: no weights here"),
+        (
+            (run, "--entrypoint", "needy_model:predict"),
+            "'needy_model:predict': importing it failed: No module named 'no_such_dependency'",
+        ),
+        ((run, "--entrypoint", "serve_model:predict", "--window", "1"), "--window must be at"),
         ((run, "--entrypoint", "serve_model:predict", "--reference", "nope.json"), "nope.json"),
     ]
     for args, words in cases:
@@ -124,3 +131,37 @@ def test_port_in_use_is_one_line_exit_3(served: tuple[Path, str]) -> None:
         proc = cli(root, "serve", run, "--entrypoint", "serve_model:predict", "--port", str(port))
     assert proc.returncode == 3
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr.strip().splitlines()[-1]
+
+
+def test_a_run_without_a_reference_serves_without_drift(served: tuple[Path, str]) -> None:
+    root, _ = served
+    train = (
+        "import json; open('model.json', 'w').write(json.dumps({'w': 0.1}));"
+        " json.dump({'accuracy': 0.5}, open('metrics.json', 'w'))"
+    )
+    proc = cli(root, "run", "--json", "--", "python", "-c", train)
+    assert proc.returncode == 0, proc.stderr
+    bare = json.loads(proc.stdout)["id"]
+    proc = cli(root, "serve", bare, "--entrypoint", "serve_model:predict", "--check")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"gitops-ml serve: run {bare} ready to serve with serve_model:predict\n"
+    assert proc.stderr.strip().splitlines() == [
+        f"gitops-ml serve: warning: run {bare} has no reference profile "
+        "(run.log_reference(features), or --reference FILE): drift is not measured"
+    ]
+    proc = cli(
+        root, "serve", bare, "--entrypoint", "serve_model:predict", "--check", "--no-metrics"
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr  # nothing to warn about
+
+
+def test_sigterm_and_ctrl_c_stop_it_gracefully(served: tuple[Path, str]) -> None:
+    """As documented: SIGTERM ends it by that signal once shut down, Ctrl-C with 130."""
+    root, run = served
+    for signum, code in ((signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)):
+        with started(root, run, "--no-metrics") as (url, proc):
+            assert request(url + "/predict", b'{"age": 40}')[0] == 200
+            proc.send_signal(signum)
+            _, rest = proc.communicate(timeout=60)
+        assert proc.returncode == code, rest
+        assert "Traceback" not in rest

@@ -85,6 +85,14 @@ def request(url: str, body: bytes | None = None, timeout: float = 30) -> tuple[i
 @contextmanager
 def serving(root: Path, run: str, *extra: str) -> Iterator[str]:
     """``gitops-ml serve`` on a free loopback port; yields its base URL."""
+    with started(root, run, *extra) as (url, _):
+        yield url
+
+
+@contextmanager
+def started(root: Path, run: str, *extra: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``gitops-ml serve`` on a free loopback port, answering /healthz; yields its base URL
+    and the process (stopped with SIGTERM at the end unless it has ended already)."""
     proc = subprocess.Popen(
         ["gitops-ml", "serve", run, "--entrypoint", "serve_model:predict", "--port", "0", *extra],
         cwd=root,
@@ -111,9 +119,10 @@ def serving(root: Path, run: str, *extra: str) -> Iterator[str]:
                     break
             except OSError:
                 time.sleep(0.05)
-        yield url
+        yield url, proc
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
