@@ -9,7 +9,6 @@ from gitops_ml.core.errors import UsageError
 from gitops_ml.core.params import parse_assignment
 from gitops_ml.runs.console import say
 from gitops_ml.runs.recorder import RunSpec, run_command
-from gitops_ml.ui.render import print_json
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -56,6 +55,8 @@ def main(args: argparse.Namespace) -> int:
     code, rec = run_command(spec)
     # The run is recorded: a reader that went away (| head) changes nothing of that.
     if args.json:
+        from gitops_ml.ui.render import print_json  # ~1 ms (shlex, math): only for --json
+
         try:
             print_json(rec)
             sys.stdout.flush()

@@ -527,10 +527,34 @@ def _commit_bytes(
 _IDENTS: dict[tuple[Path, str, str], tuple[str, str]] = {}
 
 
+# What git strips from both ends of an identity's name and email (ident.c ``crud``, plus
+# '.', which older git versions stripped too): a value ending in one goes through git.
+_CRUD = frozenset(",:;<>\"\\'.")
+
+
+def _plain(value: str) -> bool:
+    """Printable (no line break, no undecodable byte), no '<' or '>', nothing to trim."""
+    return (
+        value.isprintable()
+        and "<" not in value
+        and ">" not in value
+        and all(c > " " and c not in _CRUD for c in value[:1] + value[-1:])
+        and bool(value)
+    )
+
+
 def identity(repo: Repo) -> tuple[str, str]:
-    """The git identity (name, email), with a fallback when none is configured."""
-    key = (repo.top, os.environ.get("GIT_AUTHOR_NAME", ""), os.environ.get("GIT_AUTHOR_EMAIL", ""))
+    """The git identity (name, email), with a fallback when none is configured.
+
+    ``GIT_AUTHOR_NAME`` and ``GIT_AUTHOR_EMAIL`` both set (and nothing for git to trim)
+    override any configuration: they are the identity, no ``git var`` needed.
+    """
+    name, email = os.environ.get("GIT_AUTHOR_NAME", ""), os.environ.get("GIT_AUTHOR_EMAIL", "")
+    key = (repo.top, name, email)
     if key in _IDENTS:
+        return _IDENTS[key]
+    if _plain(name) and _plain(email):
+        _IDENTS[key] = (name, email)
         return _IDENTS[key]
     proc = git.run(["var", "GIT_AUTHOR_IDENT"], repo.top, check=False)
     if proc.returncode == 0:
@@ -721,17 +745,42 @@ def _environments_commit(
     return write_object(repo, "commit", _commit_bytes(new_tree, parents, ident, when, message))
 
 
+_GC_SEEN = "gc-auto-seen"  # in state_dir: the loose count ``git gc --auto`` last looked at
+
+
+def _loose_estimate(repo: Repo) -> int | None:
+    """Loose objects in one fan-out folder, as git itself estimates (None: unreadable)."""
+    try:
+        return len(os.listdir(repo.common_dir / "objects" / "17"))
+    except OSError:
+        return None
+
+
 def _maybe_gc(repo: Repo) -> None:
     """Pack loose objects and refs as runs accumulate (``git gc --auto`` decides, detached).
 
     Checked like git itself estimates: the number of loose objects in one fan-out folder.
+    When gc has already looked at that same count and left the objects loose (``gc.auto``
+    0 or above the default, or a detached gc still packing), it is not asked again until
+    the count moves: one git process less per run in such a repository.
     """
-    try:
-        loose = len(os.listdir(repo.common_dir / "objects" / "17"))
-    except OSError:
+    loose = _loose_estimate(repo)
+    if loose is None or loose * 256 <= 6700:
         return
-    if loose * 256 > 6700:
-        git.run(["gc", "--auto", "--quiet"], repo.top, check=False)
+    seen = repo.state_dir / _GC_SEEN
+    try:
+        if seen.read_text() == str(loose):
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    git.run(["gc", "--auto", "--quiet"], repo.top, check=False)
+    after = _loose_estimate(repo)
+    with contextlib.suppress(OSError):
+        if after is not None and after * 256 > 6700:
+            seen.parent.mkdir(parents=True, exist_ok=True)
+            seen.write_text(str(after))
+        else:
+            seen.unlink(missing_ok=True)
 
 
 def write_run(

@@ -349,10 +349,11 @@ def load(repo: gitstore.Repo, *, quiet: bool = False) -> RunIndex:
             db = _open_db(repo)
             indexbuild.refresh(repo, db, fp)
     idx = RunIndex(repo, db)
-    if not quiet:
-        from gitops_ml.ui.render import clean
+    bad = [] if quiet else idx.bad()
+    if bad:
+        from gitops_ml.ui.render import clean  # ~1 ms: only with something to say
 
-        for _run_id, why in idx.bad():
+        for _run_id, why in bad:
             print(clean(f"gitops-ml: warning: {why}; skipped"), file=sys.stderr)
     return idx
 

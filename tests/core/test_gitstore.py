@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from blake3 import blake3
 
 from tests.conftest import cli, git, make_project, run_ids, write
@@ -305,3 +306,64 @@ def test_plain_git_notes_append_loses_lines_but_cas_does_not(project: Path) -> N
     lines = git(project, "notes", "--ref=gitops-ml", "show", head).splitlines()
     assert sorted(json.loads(ln)["tag"] for ln in lines) == [f"t{i}" for i in range(8)]
     assert git(project, "fsck", "--no-dangling") == ""
+
+
+def _git_processes(trace: Path, command: str) -> int:
+    """How many ``git COMMAND`` processes a GIT_TRACE2_EVENT file saw start."""
+    if not trace.exists():
+        return 0
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    return sum(1 for e in events if e.get("event") == "cmd_name" and e.get("name") == command)
+
+
+IDENTS = [
+    ("Ada Lovelace", "ada@example.com"),
+    ("  padded. ", "<odd@example.com>."),  # git trims both: git var decides
+    ("名前", "uni@example.com"),
+    ("tab\there", "t@example.com"),
+]
+
+
+@pytest.mark.parametrize(("name", "email"), IDENTS)
+def test_identity_from_the_environment_is_what_git_var_says(
+    project: Path, monkeypatch: pytest.MonkeyPatch, name: str, email: str
+) -> None:
+    """GIT_AUTHOR_NAME/EMAIL override every configuration: read directly when git would
+    keep them as they are, through ``git var`` otherwise; the same identity either way."""
+    from gitops_ml.core import gitstore
+
+    git(project, "config", "user.name", "Configured Name")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", name)
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", email)
+    said = git(project, "var", "GIT_AUTHOR_IDENT").strip()
+    expected_name, _, rest = said.partition(" <")
+    trace = project.parent / "trace2.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    gitstore._IDENTS.clear()
+    assert gitstore.identity(gitstore.open_repo(project)) == (expected_name, rest.split(">")[0])
+    direct = gitstore._plain(name) and gitstore._plain(email)
+    assert _git_processes(trace, "var") == (0 if direct else 1)
+    assert direct == (name in {"Ada Lovelace", "名前"})
+
+
+def test_gc_auto_is_asked_once_per_loose_count(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With gc.auto 0 git never packs: gc --auto is asked again only when the loose count
+    it saw has moved."""
+    from gitops_ml.core import gitstore
+
+    fan = project / ".git" / "objects" / "17"
+    fan.mkdir(parents=True, exist_ok=True)
+    for i in range(40):  # 40 * 256 > 6,700: over git's default threshold
+        (fan / f"{i:038x}").write_bytes(b"")
+    trace = project.parent / "trace2.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    repo = gitstore.open_repo(project)
+    gitstore._maybe_gc(repo)
+    gitstore._maybe_gc(repo)
+    assert _git_processes(trace, "gc") == 1
+    (fan / f"{99:038x}").write_bytes(b"")
+    gitstore._maybe_gc(repo)
+    gitstore._maybe_gc(repo)
+    assert _git_processes(trace, "gc") == 2
