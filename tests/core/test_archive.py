@@ -4,6 +4,7 @@ branch push no longer sees one ref per run."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,54 @@ def test_sync_archives_many_runs_and_clears_an_old_remote(
     assert git(bare_remote, "for-each-ref", "refs/runs/") == ""
     listing = git(bare_remote, "ls-tree", "-r", "--name-only", ARCH).split()
     assert sorted(p.split("/")[1] for p in listing) == _listed(repo)
+
+
+def test_a_forged_remote_archive_is_refused_and_nothing_merged(
+    tmp_path: Path, bare_remote: Path
+) -> None:
+    """An archive whose tree holds something other than ``<xx>/<run id>`` gitlinks, or
+    gitlinks to commits that never arrived, is refused: no archive ref, no runs gained."""
+    repo = make_project(tmp_path / "p")
+    git(repo, "remote", "add", "origin", str(bare_remote))
+    git(repo, "push", "-q", "origin", "HEAD:refs/heads/main")
+    evil = make_project(tmp_path / "evil")
+    blob = git(evil, "hash-object", "-w", "--stdin", input="hello\n").strip()
+    tree = git(evil, "mktree", input=f"100644 blob {blob}\tREADME\n").strip()
+    forged = git(evil, "commit-tree", tree, "-m", "archive").strip()
+    git(evil, "push", "-q", "--force", str(bare_remote), f"{forged}:{ARCH}")
+    proc = cli(repo, "sync")
+    assert proc.returncode == 1, proc.stderr
+    assert f"refused the remote's {ARCH}: entry 'README' is not <xx>/<run id>" in proc.stderr
+    assert git(repo, "for-each-ref", ARCH) == ""
+    # with an archive here: only the entries new to this clone are read, and checked
+    _runs(repo, 2)
+    assert cli(repo, "runs", "compact").returncode == 0
+    mine = git(repo, "rev-parse", ARCH).strip()
+    listed = _listed(repo)
+    ghost_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    ghost = "c0ffee" * 6 + "c0ff"  # a commit nobody sent
+    sub = git(evil, "mktree", "--missing", input=f"160000 commit {ghost}\t{ghost_id}\n").strip()
+    root = git(evil, "mktree", input=f"040000 tree {sub}\t{ghost_id[-2:]}\n").strip()
+    forged = git(evil, "commit-tree", root, "-m", "archive").strip()
+    git(evil, "push", "-q", "--force", str(bare_remote), f"{forged}:{ARCH}")
+    proc = cli(repo, "sync")
+    assert proc.returncode == 1, proc.stderr
+    assert f"refused the remote's {ARCH}: it names run commits that were not sent" in (proc.stderr)
+    assert git(repo, "rev-parse", ARCH).strip() == mine and _listed(repo) == listed
+
+
+def test_a_lost_or_garbled_archive_cache_is_rebuilt(project: Path) -> None:
+    """``.git/gitops-ml/archive.bin`` is derived: missing or unreadable, it is rebuilt from
+    the archive tree and every archived run still resolves."""
+    _runs(project, 3)
+    assert cli(project, "runs", "compact").returncode == 0
+    ids = _listed(project)
+    cache = project / ".git" / "gitops-ml" / "archive.bin"
+    assert cache.is_file()
+    for damage in (cache.unlink, lambda: cache.write_bytes(b"\x00garbage")):
+        damage()
+        for run_id in ids:
+            proc = cli(project, "runs", "show", run_id[:14], "--json")
+            assert proc.returncode == 0, proc.stderr
+            assert json.loads(proc.stdout)["id"] == run_id
+        assert cache.read_bytes() != b"\x00garbage" and cache.stat().st_size > 0
