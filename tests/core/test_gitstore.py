@@ -367,3 +367,70 @@ def test_gc_auto_is_asked_once_per_loose_count(
     gitstore._maybe_gc(repo)
     gitstore._maybe_gc(repo)
     assert _git_processes(trace, "gc") == 2
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "secret"),
+    [
+        (["cred?.json"], "cred1.json", True),
+        (["cred?.json"], "cred12.json", False),
+        (["cred?.json"], "conf/cred1.json", True),
+        (["cred?.json"], "cred/.json", False),  # ? never matches /
+        (["id_[rd]sa"], "keys/id_rsa", True),
+        (["id_[rd]sa"], "id_ecdsa", False),
+        (["[!.]env"], "xenv", True),
+        (["[!.]env"], ".env.d/x", False),
+        (["secrets/*.txt"], "app/secrets/a.txt", True),
+        (["secrets/*.txt"], "secrets/a/b.txt", False),
+        (["*.pem", "!public.pem"], "public.pem", False),  # the last match decides
+        (["!public.pem", "*.pem"], "public.pem", True),
+        (["a[b"], "a[b", True),  # an unclosed bracket is a plain character
+    ],
+)
+def test_secret_patterns_match_as_gitignore_does(
+    patterns: list[str], path: str, secret: bool
+) -> None:
+    from gitops_ml.core import gitstore
+
+    assert gitstore.is_secret_file(path, patterns) is secret
+
+
+def test_a_repo_is_the_same_from_any_directory_inside(project: Path) -> None:
+    from gitops_ml.core import gitstore
+
+    (project / "sub").mkdir()
+    top, sub = gitstore.open_repo(project), gitstore.open_repo(project / "sub")
+    assert top == sub and hash(top) == hash(sub) and top != str(project)
+    assert (top.prefix, sub.prefix) == ("", "sub/")
+    assert repr(sub) == f"Repo(top={top.top!r}, prefix='sub/')"
+    other = gitstore.open_repo(make_project(project.parent / "other"))
+    assert other != top and len({top, sub, other}) == 2
+
+
+def test_stored_environments_read_back_checked(project: Path) -> None:
+    """An environment file whose name is its hash but whose content is not a JSON object
+    is refused on reading (exit 3); one that is not stored is simply absent; the same note
+    line appended twice is kept once."""
+    from gitops_ml.core import gitstore
+    from gitops_ml.core.errors import GitopsError
+
+    repo = gitstore.open_repo(project)
+    good, bad = b'{"python": "3.12"}', [b"[1, 2]", b"not json"]
+    fp_good, fp_bad = blake3(good).hexdigest(), [blake3(b).hexdigest() for b in bad]
+    stored = [(fp_good, good), *zip(fp_bad, bad, strict=True)]
+    assert gitstore.store_environments(repo, stored) is True
+    assert gitstore.store_environments(repo, [(fp_good, good)]) is False  # already there
+    absent = "0" * 64
+    assert gitstore.read_environments(repo, [fp_good, absent, "not-a-fingerprint"]) == {
+        fp_good: {"python": "3.12"}
+    }
+    for fingerprint in fp_bad:
+        with pytest.raises(GitopsError) as info:
+            gitstore.read_environments(repo, [fingerprint])
+        assert str(info.value) == f"environment {fingerprint[:16]} is not a JSON object"
+        assert info.value.code == 3
+    head = git(project, "rev-parse", "HEAD").strip()
+    line = json.dumps({"type": "tag", "tag": "x"})
+    for _ in range(2):
+        gitstore.append_notes(repo, {head: line}, "tag\n")
+    assert git(project, "notes", "--ref=gitops-ml", "show", head) == line + "\n"
