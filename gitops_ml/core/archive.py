@@ -36,6 +36,7 @@ import time
 from gitops_ml.core import git, gitstore, retry
 from gitops_ml.core.atomic import write_atomic
 from gitops_ml.core.errors import GitopsError
+from gitops_ml.core.ids import started_ms
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -163,6 +164,20 @@ def _tree_of(repo: gitstore.Repo, commit: str | None) -> str | None:
     return got[0] if got else None
 
 
+def _date(chunk: list[str]) -> float:
+    """An archive commit's date: the start of the newest run it holds (now, for a merge).
+
+    Not the time of compaction: git walks history newest first, and an archive chain
+    dated "now" is walked to its root before any run below it, every run parent then
+    inserted into a date-ordered list that grows to all the runs (quadratic: ``git
+    rev-list`` of 40,000 archived runs took 4.1 s dated now, 0.45 s dated by their runs,
+    and pushing the archive the same). Dated by its runs, each archive commit's runs are
+    walked before the commit below it, and the pending list stays one octopus wide.
+    """
+    started = [ms for ms in map(started_ms, chunk) if ms is not None]
+    return max(started) / 1000 if started else time.time()
+
+
 def build(
     repo: gitstore.Repo,
     old: str | None,
@@ -188,7 +203,7 @@ def build(
         tip = gitstore.write_object(
             repo,
             "commit",
-            gitstore._commit_bytes(tree, parents, ident, time.time(), f"gitops-ml: {what}\n"),
+            gitstore._commit_bytes(tree, parents, ident, _date(chunk), f"gitops-ml: {what}\n"),
         )
     assert tip is not None
     return tip

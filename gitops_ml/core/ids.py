@@ -22,6 +22,17 @@ def new_id() -> str:
     return "".join(_ALPHABET[(value >> shift) & 31] for shift in range(125, -5, -5))
 
 
+def started_ms(run_id: str) -> int | None:
+    """The start time a ULID run id begins with (milliseconds), None if not a ULID."""
+    value = 0
+    for ch in run_id[:10]:
+        digit = _ALPHABET.find(ch)
+        if digit < 0:
+            return None
+        value = value * 32 + digit
+    return value if len(run_id) == 26 else None
+
+
 def normalize(prefix: str) -> str:
     """A run id or prefix as stored: upper case, no surrounding blanks."""
     return prefix.strip().upper()

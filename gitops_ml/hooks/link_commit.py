@@ -18,7 +18,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from gitops_ml.core import gitstore
+from gitops_ml.core import gitstore, ids
 from gitops_ml.core.facts import parse_facts
 
 _NOTES = gitstore.NOTES_REF
@@ -74,19 +74,7 @@ def link_head(repo: gitstore.Repo) -> list[str]:
     return linked
 
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _SKEW_MS = 3_600_000  # runs up to an hour "before" their base commit: clocks differ
-
-
-def _started_ms(run_id: str) -> int | None:
-    """The start time a ULID run id begins with (milliseconds), None if not a ULID."""
-    value = 0
-    for ch in run_id[:10]:
-        digit = _CROCKFORD.find(ch)
-        if digit < 0:
-            return None
-        value = value * 32 + digit
-    return value if len(run_id) == 26 else None
 
 
 def _runs_since(repo: gitstore.Repo, cat: gitstore.CatFile, base: str) -> dict[str, str]:
@@ -102,7 +90,7 @@ def _runs_since(repo: gitstore.Repo, cat: gitstore.CatFile, base: str) -> dict[s
         since = 0
     out = {}
     for run_id, commit in gitstore.list_runs(repo).items():
-        started = _started_ms(run_id)
+        started = ids.started_ms(run_id)
         if started is not None and started >= since:
             out[run_id] = commit
     return out

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gitops_ml.core import ids
 from tests.conftest import cli, cli_json, git, make_project
 
 ARCH = "refs/gitops-ml/archive"
@@ -40,6 +41,11 @@ def test_compact_keeps_every_run_resolvable(project: Path) -> None:
     assert sorted(t.split("/")[-1] for t in tree) == before[:3]
     parents = git(project, "rev-list", "--parents", "-n1", ARCH).split()[1:]
     assert len(parents) == 3
+    # dated by the newest run it holds (its id's time), not by the compaction: git's
+    # newest-first walk then reaches each octopus's runs before the commit below it
+    dated = int(git(project, "log", "-1", "--format=%at %ct", ARCH).split()[1])
+    assert dated == max(ids.started_ms(i) or 0 for i in before[:3]) // 1000
+    assert git(project, "log", "-1", "--format=%at", ARCH).strip() == str(dated)
     shown = cli_json(project, "runs", "show", before[0][:12], "--json")
     assert shown["id"] == before[0] and shown["environment"]["python"]
     git(project, "gc", "-q", "--prune=now")

@@ -33,3 +33,14 @@ def test_resolve() -> None:
         ids.resolve("01CC", known)
     with pytest.raises(UsageError, match="not a run id"):
         ids.resolve("../etc", known)
+
+
+def test_started_ms_reads_the_time_an_id_begins_with() -> None:
+    before = time.time_ns() // 1_000_000
+    run_id = ids.new_id()
+    after = time.time_ns() // 1_000_000
+    started = ids.started_ms(run_id)
+    assert started is not None and before <= started <= after
+    assert ids.started_ms("0" * 26) == 0
+    assert ids.started_ms(run_id[:25]) is None  # not 26 characters
+    assert ids.started_ms("U" + run_id[1:]) is None  # U is not Crockford base32
