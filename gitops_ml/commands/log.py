@@ -50,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
         primary = config_mod.load(repo.top).primary
     except Exception:  # no or broken config: history without ranking
         primary = None
-    shown = history.history(repo, args.rev, args.max_count, primary)
+    shown = history.history(repo, args.rev, args.max_count, primary, max(args.runs, 0))
     if args.json:
         print_json(
             [

@@ -51,7 +51,8 @@ def best_in_index(idx: index.RunIndex, primary: str | None, n: int = TOP) -> lis
     name = primary.lstrip("-")
     value = "json_extract(r.metrics, :metric)"
     where = Sql(
-        f"r.exit_code = 0 AND typeof({value}) IN ('integer', 'real')", {"metric": f'$."{name}"'}
+        "r.exit_code = 0 AND json_type(r.metrics, :metric) IN ('integer', 'real')",
+        {"metric": f'$."{name}"'},
     )
     order = Sql(f"{value} {'ASC' if primary.startswith('-') else 'DESC'}, r.id ASC")
     return idx.records(where=where, order=order, limit=n)
