@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from gitops_ml.main import main
+from gitops_ml.main import cli
 
-raise SystemExit(main())
+raise SystemExit(cli())

@@ -193,5 +193,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return outcome.code
 
 
+def cli() -> int:
+    """The ``gitops-ml`` console script: :func:`main`, then an exit without the
+    interpreter's teardown.
+
+    Freeing every module and object at exit costs ~7 ms, 8 % of a ``run`` or a
+    ``data status``, and changes nothing on disk. What a normal exit does that matters is
+    done first: ``atexit`` handlers run (the shared ``cat-file`` is closed, coverage
+    saved, ``weakref.finalize`` cleanups run) and stdout/stderr are flushed. With a
+    non-daemon thread still running, or an output that cannot be flushed, the normal exit
+    is taken (it joins the thread, reports the broken pipe).
+    """
+    code = main()
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        main_thread = threading.main_thread()
+        if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+            return code
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()  # runs each handler once and clears them
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return code
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,45 @@ def test_python_dash_m() -> None:
         [sys.executable, "-m", "gitops_ml", "--version"], capture_output=True, text=True
     )
     assert (proc.returncode, proc.stdout.split()[0]) == (0, "gitops-ml")
+
+
+def _cli_with(prelude: str, tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``cli()`` (the console script's entry) in a fresh interpreter, after ``prelude``."""
+    code = (
+        f"import sys\n{prelude}\nsys.argv = ['gitops-ml', *{list(argv)!r}]\n"
+        "from gitops_ml.main import cli\nraise SystemExit(cli())\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+
+
+def test_quick_exit_runs_atexit_handlers_and_keeps_output_and_code(
+    project: Path, tmp_path: Path
+) -> None:
+    """The console script skips the interpreter's teardown, not what a normal exit does:
+    atexit handlers run once, buffered output arrives, the exit code is the command's."""
+    mark = tmp_path / "atexit.txt"
+    prelude = (
+        "import atexit, pathlib\n"
+        f"atexit.register(lambda: pathlib.Path({str(mark)!r}).open('a').write('ran\\n'))"
+    )
+    proc = _cli_with(prelude, tmp_path, "-C", str(project), "run", "--", "sh", "-c", "exit 7")
+    assert proc.returncode == 7, proc.stderr
+    assert mark.read_text() == "ran\n"
+    listing = _cli_with("", tmp_path, "-C", str(project), "runs", "ls", "--json")
+    assert listing.returncode == 0 and listing.stdout.rstrip().endswith("]")
+    assert len(json.loads(listing.stdout)) == 1
+
+
+def test_normal_exit_while_a_thread_runs(tmp_path: Path) -> None:
+    """A non-daemon thread still running at the end: the normal exit, which waits for it."""
+    mark = tmp_path / "thread.txt"
+    prelude = (
+        "import pathlib, threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), "
+        f"pathlib.Path({str(mark)!r}).write_text('done'))).start()"
+    )
+    proc = _cli_with(prelude, tmp_path, "--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("gitops-ml ")
+    assert mark.read_text() == "done"
