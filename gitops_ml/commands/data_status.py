@@ -79,12 +79,7 @@ def main(args: argparse.Namespace) -> int:
     from gitops_ml.data.status import collect
     from gitops_ml.runs import index
 
-    recorded = (
-        (str(rec["id"]), entry)
-        for rec in index.load(repo).runs()
-        for entry in rec.get("data") or []
-    )
-    rows = collect(repo, cfg, recorded)
+    rows = collect(repo, cfg, index.last_data(repo).values())
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

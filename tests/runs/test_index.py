@@ -115,3 +115,40 @@ def test_fuzzed_records_never_break_listing(project: Path, data: st.DataObject) 
     assert "unexpected error" not in err and (code == 0 or err.count("\n") == 1)
     code, out, err = _cli_in_process(project, "runs", "show", "--json", run_id)
     assert code in (0, 3), err
+
+
+def _age_refs(repo: Path) -> None:
+    """Move the ref storage's mtimes past the index's racy window (2 s), as time would."""
+    import os
+    import time
+
+    past = time.time() - 60
+    for rel in ("packed-refs", "refs/runs", "refs/notes", "refs/notes/gitops-ml", "refs/gitops-ml"):
+        p = repo / ".git" / rel
+        if p.exists():
+            os.utime(p, (past, past))
+
+
+def test_last_data_entries_kept_while_the_refs_rest(tmp_path: Path) -> None:
+    """data status reads each path's last entry from a small derived file while the refs
+    have not moved (no database opened), and from the index again once they move."""
+    from tests.data_helpers import make_data_project, record_run, status_rows
+
+    repo = make_data_project(tmp_path / "p", None)
+    first = record_run(repo)
+    _age_refs(repo)
+    state = repo / ".git" / "gitops-ml"
+    assert {r["recorded"]["run"] for r in status_rows(repo).values()} == {first}
+    assert (state / "data-last.json").exists()
+    for db in state.glob("index.sqlite*"):
+        db.unlink()
+    assert {r["recorded"]["run"] for r in status_rows(repo).values()} == {first}
+    assert not list(state.glob("index.sqlite*"))  # answered without the database
+    (repo / "images" / "new.txt").write_text("new\n")
+    second = record_run(repo)
+    _age_refs(repo)  # the refs moved: the saved entries no longer match them
+    rows = status_rows(repo)
+    assert {r["recorded"]["run"] for r in rows.values()} == {second}
+    assert all(r["state"] == "unchanged" for r in rows.values())
+    (state / "data-last.json").write_text("{not json")  # damaged: rebuilt from the index
+    assert {r["recorded"]["run"] for r in status_rows(repo).values()} == {second}
