@@ -16,7 +16,7 @@ T0 = time.perf_counter()
 import blake3  # noqa: E402
 
 import gitops_ml  # noqa: E402
-from gitops_ml import hashing  # noqa: E402
+from gitops_ml.core import hashing  # noqa: E402
 
 IMPORT_S = time.perf_counter() - T0
 
