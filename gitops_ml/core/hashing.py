@@ -31,6 +31,8 @@ TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
     from typing import Any
 
+    from gitops_ml.core.statindex import StatIndex
+
 _MMAP_THRESHOLD = 4 * 1024 * 1024
 _RACY_SECONDS = 2.0
 _RACY_FINE_SECONDS = 0.1
@@ -242,18 +244,29 @@ def _inside(real: str, roots: tuple[str, ...]) -> bool:
     return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def _walk(
-    top: str, shown: str, roots: tuple[str, ...]
-) -> tuple[list[str], list[str], list[os.stat_result]]:
-    """``(relative names, full paths, stats)`` of every file under ``top``, in walk order
-    (unsorted; the three lists are parallel).
+class _Walk:
+    """Every file under a directory, in walk order (unsorted; the lists are parallel).
 
     Names are ``str`` (undecodable bytes surrogate-escaped, as ``os`` gives them). No
-    per-file tuple or ``Path``: at 10,000 files every allocation shows.
+    per-file tuple or ``Path``: at 10,000 files every allocation shows. ``folders``:
+    ``(relative folder, mtime_ns, ctime_ns, inode)`` of each folder below the top one;
+    ``links``: whether a symlink was followed.
     """
-    names: list[str] = []
-    paths: list[str] = []
-    stats: list[os.stat_result] = []
+
+    __slots__ = ("folders", "links", "names", "paths", "stats")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.paths: list[str] = []
+        self.stats: list[os.stat_result] = []
+        self.folders: list[tuple[str, int, int, int]] = []
+        self.links = False
+
+
+def _walk(top: str, shown: str, roots: tuple[str, ...]) -> _Walk:
+    """Every file under ``top`` (see :class:`_Walk`); special files are refused."""
+    found = _Walk()
+    names, paths, stats = found.names, found.paths, found.stats
     stack = [(top, "")]
     while stack:
         where, rel = stack.pop()
@@ -261,20 +274,24 @@ def _walk(
             for entry in it:
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name != ".git":
-                        stack.append((entry.path, rel + entry.name + "/"))
+                        sub = rel + entry.name
+                        st = entry.stat(follow_symlinks=False)
+                        found.folders.append((sub, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+                        stack.append((entry.path, sub + "/"))
                     continue
                 name = rel + entry.name
                 if entry.is_file(follow_symlinks=False):
                     st = entry.stat(follow_symlinks=False)
                 elif entry.is_symlink():
                     st = _link(entry.path, f"{shown}/{name}", roots)
+                    found.links = True
                 else:
                     st = entry.stat(follow_symlinks=False)
                     raise _refuse(f"{shown}/{name}", f"is {_kind(st)}")
                 names.append(name)
                 paths.append(entry.path)
                 stats.append(st)
-    return names, paths, stats
+    return found
 
 
 def _stamps(stats: list[os.stat_result]) -> list[int]:
@@ -325,14 +342,16 @@ def _link(full: str, shown: str, roots: tuple[str, ...]) -> os.stat_result:
     return st
 
 
-def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
+def hash_path(
+    top: Path, rel: str, cache: HashCache, stat_index: StatIndex | None = None
+) -> DataEntry:
     """Hash a declared data path (file or directory) relative to ``top``.
 
     The declared path itself may be a symlink (the user named it); see the module
-    docstring for links and special files inside a directory.
+    docstring for links and special files inside a directory. With ``stat_index`` (the
+    repository's, ``top`` its work tree), a big directory is first asked of git's stat
+    pass (:mod:`gitops_ml.core.statindex`) and walked only when that is not a clear hit.
     """
-    from gitops_ml.core.manifest import encode
-
     full = os.path.join(top, rel)
     try:
         st = os.stat(full)
@@ -345,13 +364,31 @@ def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
     if not stat.S_ISDIR(st.st_mode):
         raise _refuse(rel, f"is {_kind(st)}")
     roots = (os.path.realpath(top), os.path.realpath(full))
+    if stat_index is not None:
+        known = stat_index.lookup(rel, full)
+        if known is not None:
+
+            def walked() -> bytes:
+                return _hash_dir(full, rel, roots, cache, None)[1].manifest or b""
+
+            return DataEntry(rel, known[0], known[1], known[2], "dir", load=walked)
+    return _hash_dir(full, rel, roots, cache, stat_index)[1]
+
+
+def _hash_dir(
+    full: str, rel: str, roots: tuple[str, ...], cache: HashCache, stat_index: StatIndex | None
+) -> tuple[_Walk, DataEntry]:
+    """Walk a directory and hash it (its fingerprint first: see :class:`HashCache`)."""
+    from gitops_ml.core.manifest import encode
+
     collecting = gc.isenabled()
     gc.disable()  # 10,000 stat results would set off collections that find nothing
     try:
-        names, paths, stats = _walk(full, rel, roots)
+        found = _walk(full, rel, roots)
     finally:
         if collecting:
             gc.enable()
+    names, paths, stats = found.names, found.paths, found.stats
     ints = _stamps(stats)
     fingerprint = _fingerprint(names, ints)
 
@@ -362,14 +399,26 @@ def hash_path(top: Path, rel: str, cache: HashCache) -> DataEntry:
 
     hit = cache.dir_hit(full, fingerprint)
     if hit is not None:
-        return DataEntry(rel, hit[0], hit[1], hit[2], "dir", load=manifest)
-    data = manifest()
-    entry = DataEntry(rel, hash_bytes(data), sum(ints[0::4]), len(names), "dir", manifest=data)
-    newest = max(max(ints[1::4], default=0), max(ints[3::4], default=0))
-    fine = any(t % 1_000_000_000 for t in ints[1::4])
-    if time.time() - newest / 1e9 > (_RACY_FINE_SECONDS if fine else _RACY_SECONDS):
-        cache.put_dir(full, fingerprint, entry)
-    return entry
+        entry = DataEntry(rel, hit[0], hit[1], hit[2], "dir", load=manifest)
+    else:
+        data = manifest()
+        entry = DataEntry(rel, hash_bytes(data), sum(ints[0::4]), len(names), "dir", manifest=data)
+        newest = max(max(ints[1::4], default=0), max(ints[3::4], default=0))
+        fine = any(t % 1_000_000_000 for t in ints[1::4])
+        if time.time() - newest / 1e9 > (_RACY_FINE_SECONDS if fine else _RACY_SECONDS):
+            cache.put_dir(full, fingerprint, entry)
+    if stat_index is not None:
+        if found.links:
+            stat_index.forget(full)
+        else:
+            top = os.lstat(full)
+            folders = [("", top.st_mtime_ns, top.st_ctime_ns, top.st_ino), *found.folders]
+            if stat.S_ISDIR(top.st_mode):
+                triple = (entry.hash, entry.size, entry.files)
+                stat_index.record(
+                    rel, full, names=names, stats=stats, folders=folders, entry=triple
+                )
+    return found, entry
 
 
 def manifest_lines(manifest: bytes) -> list[tuple[str, int, str]]:

@@ -16,6 +16,7 @@ import sys
 from gitops_ml.core.digests import is_blake3
 from gitops_ml.core.errors import GitopsError
 from gitops_ml.core.hashing import DataEntry, HashCache, hash_path, manifest_lines
+from gitops_ml.core.statindex import StatIndex
 from gitops_ml.data.cache import LocalStore
 from gitops_ml.data.remote import remote_store
 
@@ -69,13 +70,14 @@ class _Status:
         self.cache = HashCache.for_repo(repo.state_dir)
         self.remote = remote_store(cfg, repo.top)
         self.local = LocalStore(repo.state_dir)
+        self.stat_index = StatIndex(repo.top, repo.state_dir, repo.object_format)
         self.need: dict[str, set[str]] = {}
 
     def row(self, rel: str, found: tuple[str, dict[str, Any]] | None) -> dict[str, Any]:
         """The row of one declared path; ``found``: the last run that recorded it."""
         row: dict[str, Any] = {"path": rel, "hash": None, "kind": None, "recorded": None}
         top = self.repo.top
-        current = hash_path(top, rel, self.cache) if (top / rel).exists() else None
+        current = hash_path(top, rel, self.cache, self.stat_index) if (top / rel).exists() else None
         if current is not None:
             row.update(hash=current.hash, kind=current.kind, size=current.size, files=current.files)
         if found is None:

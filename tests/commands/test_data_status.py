@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import time
@@ -126,3 +127,30 @@ def test_stat_cache_spares_the_second_hash(tmp_path: Path, monkeypatch: pytest.M
     assert (s1, l1) == (s2, l2)
     assert n1 == 2001
     assert n2 == 0
+
+
+def test_big_directory_answered_by_git_stat_pass(tmp_path: Path) -> None:
+    """1,000+ files: once recorded, an unchanged directory is answered by one git
+    ls-files over a private index (no Python walk), and an edit that keeps the size and
+    puts the mtime back is still reported, file by file."""
+    repo = make_data_project(tmp_path / "p", None)
+    for i in range(1000):
+        write(repo / "images" / "bulk" / f"f{i:04d}.txt", f"{i:04d}\n")
+    _age(repo / "images")
+    run = record_run(repo)
+    time.sleep(1.02 - time.time() % 1)  # the index is kept for files of an earlier second
+    assert status_rows(repo)["images"]["state"] == "unchanged"  # walks, keeps the index
+    trace = tmp_path / "trace2.json"
+    proc = cli(repo, "data", "status", "--json", env={"GIT_TRACE2_EVENT": str(trace)})
+    rows = {r["path"]: r for r in json.loads(proc.stdout)}
+    assert rows["images"]["state"] == "unchanged" and rows["images"]["recorded"]["run"] == run
+    ran = [json.loads(line).get("argv", [])[1:] for line in trace.read_text().splitlines()]
+    assert any("ls-files" in argv for argv in ran)
+
+    target = repo / "images" / "bulk" / "f0500.txt"
+    st = target.stat()
+    target.write_text("XXXX\n")  # same size
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    rows = status_rows(repo)
+    assert rows["images"]["state"] == "changed"
+    assert rows["images"]["changes"]["modified"] == ["bulk/f0500.txt"]

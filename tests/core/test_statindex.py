@@ -1,0 +1,127 @@
+"""The private git index of a big data directory: git's stat pass answers "unchanged"
+only when nothing changed (checked against a from-scratch hash after every kind of edit)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitops_ml.core import hashing, statindex
+from gitops_ml.core.errors import UsageError
+from gitops_ml.core.hashing import HashCache, hash_path
+from tests.conftest import git
+
+
+def _next_second() -> None:
+    """Sleep into the start of the next whole second (the index is kept only for files
+    last changed in an earlier second than itself)."""
+    time.sleep(1.02 - time.time() % 1)
+
+
+def _rewrite_same_size(root: Path) -> None:
+    f = root / "s1" / "f1.txt"
+    st = f.stat()
+    f.write_text("X\n")  # same size as "1\n"
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def _swap_in(root: Path) -> None:
+    f, g = root / "s2" / "f2.txt", root / "s2" / ".swap"
+    st = f.stat()
+    g.write_text("Y\n")
+    os.utime(g, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(g, f)
+
+
+def _new_subdirectory(root: Path) -> None:
+    (root / "s0" / "sub").mkdir()
+    (root / "s0" / "sub" / "x").write_text("x")
+
+
+CHANGES: dict[str, Callable[[Path], object]] = {
+    "same size, mtime restored": _rewrite_same_size,
+    "renamed over, same stat": _swap_in,
+    "added": lambda root: (root / "s0" / "new.txt").write_text("new\n"),
+    "deleted": lambda root: (root / "s0" / "f0.txt").unlink(),
+    "renamed": lambda root: (root / "s0" / "f0.txt").rename(root / "s0" / "g0.txt"),
+    "added in a new subdirectory": _new_subdirectory,
+    "emptied": lambda root: (root / "s1" / "f4.txt").write_text(""),
+    "made executable": lambda root: (root / "s1" / "f4.txt").chmod(0o755),
+    "symlink added": lambda root: (root / "s0" / "link").symlink_to(root / "s1" / "f1.txt"),
+    "FIFO added": lambda root: os.mkfifo(root / "s2" / "pipe"),
+}
+
+
+@pytest.fixture
+def data_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository with ``d/``: 12 files (one empty) in three folders, all a minute old."""
+    monkeypatch.setattr(statindex, "MIN_FILES", 5)  # the real threshold is 1,000 files
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    root = repo / "d"
+    for i in range(12):
+        (root / f"s{i % 3}").mkdir(parents=True, exist_ok=True)
+        (root / f"s{i % 3}" / f"f{i}.txt").write_text("" if i == 11 else f"{i}\n")
+    old = time.time() - 60
+    for p in root.rglob("*"):
+        os.utime(p, (old, old))
+    return repo
+
+
+def _index(repo: Path) -> statindex.StatIndex:
+    return statindex.StatIndex(repo, repo / ".git" / "gitops-ml")
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_git_stat_pass_never_hides_a_change(
+    data_repo: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_file = data_repo / ".git" / "gitops-ml" / "hc.bin"
+    _next_second()
+    first = hash_path(data_repo, "d", HashCache(cache_file), _index(data_repo))
+    assert list((data_repo / ".git" / "gitops-ml" / "statindex").glob("*.idx"))
+    walks: list[str] = []
+    real = hashing._walk
+    monkeypatch.setattr(hashing, "_walk", lambda *a: walks.append(a[0]) or real(*a))
+    again = hash_path(data_repo, "d", HashCache(cache_file), _index(data_repo))
+    assert (again.hash, again.size, again.files) == (first.hash, first.size, first.files)
+    assert walks == []  # answered by git's stat pass: the fast path is what is under test
+    assert again.manifest == first.manifest  # built on demand, by a walk
+    CHANGES[change](data_repo / "d")
+    if change == "FIFO added":
+        with pytest.raises(UsageError, match="FIFO"):
+            hash_path(data_repo, "d", HashCache(cache_file), _index(data_repo))
+        return
+    after = hash_path(data_repo, "d", HashCache(cache_file), _index(data_repo))
+    fresh = hash_path(data_repo, "d", HashCache(None))
+    assert (after.hash, after.manifest, after.files) == (fresh.hash, fresh.manifest, fresh.files)
+    assert (after.hash == first.hash) == (change == "made executable")  # a mode is no content
+
+
+def test_not_kept_for_files_changed_this_second(data_repo: Path) -> None:
+    """git compares whole seconds: a file changed in the second the index would be written
+    could change again unseen, so no index is written then (the walk answers)."""
+    while time.time() % 1 > 0.5:  # room for the write and the hash in the same second
+        time.sleep(0.05)
+    (data_repo / "d" / "s0" / "f0.txt").write_text("now\n")
+    hash_path(data_repo, "d", HashCache(None), _index(data_repo))
+    assert not list((data_repo / ".git" / "gitops-ml" / "statindex").glob("*.idx"))
+
+
+def test_not_kept_for_small_or_linked_directories(
+    data_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under MIN_FILES, or with a symlink inside (git would stat the link, not its file)."""
+    _next_second()
+    monkeypatch.setattr(statindex, "MIN_FILES", 100)
+    hash_path(data_repo, "d", HashCache(None), _index(data_repo))
+    monkeypatch.setattr(statindex, "MIN_FILES", 5)
+    (data_repo / "d" / "s0" / "link").symlink_to(data_repo / "d" / "s1" / "f1.txt")
+    _next_second()
+    hash_path(data_repo, "d", HashCache(None), _index(data_repo))
+    assert not list((data_repo / ".git" / "gitops-ml" / "statindex").glob("*.idx"))
