@@ -63,6 +63,11 @@ def _fixture(ctx: Ctx, n: int) -> tuple[Path, Path]:
     time.sleep(0.2)  # past the stat cache's racy window: every hash is kept
     gm = ctx.gm_script()
     for args in (["run", "--", "true"], ["data", "status"]):
+        # before data status, the steady state: the run's refs older than the runs
+        # index's racy window (2 s, else every status asks git for the refs again) and
+        # the files older than the current second (else no private git index of them is
+        # kept: gitops_ml.core.statindex)
+        time.sleep(2.1 if args[0] == "data" else 0)
         code, _ = _once(Cmd([gm, *args], ours, env))
         if code:
             raise RuntimeError(f"gitops-ml {' '.join(args)} failed in {ours}")
