@@ -95,6 +95,7 @@ class StatIndex:
                 kept: dict[str, Any] = json.load(fh)
             same = (
                 kept.get("v") == VERSION
+                and kept.get("full") == full
                 and kept.get("format") == self.object_format
                 and _folders_unchanged(full, kept["folders"])
             )
@@ -148,6 +149,7 @@ class StatIndex:
                 return
             kept = {
                 "v": VERSION,
+                "full": full,
                 "format": self.object_format,
                 "hash": entry[0],
                 "size": entry[1],
@@ -158,6 +160,26 @@ class StatIndex:
                 tmp.write_text(json.dumps(kept, separators=(",", ":")), encoding="utf-8")
         except OSError:
             self.forget(full)
+        self._prune()
+
+    def _prune(self) -> None:
+        """Drop the indexes of directories that are gone (renamed, deleted)."""
+        try:
+            names = os.listdir(self.where)
+        except OSError:
+            return
+        for name in names:
+            if not name.endswith(".json"):
+                continue
+            try:
+                with open(os.path.join(self.where, name), encoding="utf-8") as fh:
+                    full = json.load(fh).get("full")
+            except (OSError, ValueError, AttributeError):
+                full = None
+            if not isinstance(full, str) or not os.path.isdir(full):
+                for path in (name, name[: -len(".json")] + ".idx"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(self.where, path))
 
     def forget(self, full: str) -> None:
         for path in self._paths(full):

@@ -125,3 +125,16 @@ def test_not_kept_for_small_or_linked_directories(
     _next_second()
     hash_path(data_repo, "d", HashCache(None), _index(data_repo))
     assert not list((data_repo / ".git" / "gitops-ml" / "statindex").glob("*.idx"))
+
+
+def test_index_of_a_directory_gone_is_dropped(data_repo: Path) -> None:
+    """A renamed or deleted data directory leaves no index behind at the next record."""
+    kept = data_repo / ".git" / "gitops-ml" / "statindex"
+    _next_second()
+    hash_path(data_repo, "d", HashCache(None), _index(data_repo))
+    assert len(list(kept.glob("*.idx"))) == 1
+    (data_repo / "d").rename(data_repo / "e")
+    _next_second()
+    hash_path(data_repo, "e", HashCache(None), _index(data_repo))
+    assert _index(data_repo).lookup("e", str(data_repo / "e")) is not None
+    assert len(list(kept.glob("*.idx"))) == len(list(kept.glob("*.json"))) == 1
