@@ -62,7 +62,10 @@ def main(args: argparse.Namespace) -> int:
             print("nothing deployed yet (no refs/deploy/* here; 'gitops-ml sync' fetches them)")
         for row in rows:
             if row["run"] is None:
-                print(f"{row['environment']}: nothing in service ({row['events']} events)")
+                from gitops_ml.ui.render import plural
+
+                events_ = plural(row["events"], "event")
+                print(f"{row['environment']}: nothing in service ({events_}, none succeeded)")
                 continue
             by = (row["by"] or {}).get("email", "?")
             name = f" ({row['name']})" if row.get("name") else ""

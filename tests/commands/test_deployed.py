@@ -32,7 +32,7 @@ def test_every_environment_in_words(tmp_path: Path) -> None:
     assert sorted(rows) == ["broken", "production", "staging"]  # sorted, all of them
     model = rows["production"]["models"][0]
     assert lines == [
-        "broken: nothing in service (1 events)",
+        "broken: nothing in service (1 event, none succeeded)",
         f"production: run {named} (baseline) since {rows['production']['since']} by "
         "author@example.com (deploy)",
         f"  models  model.bin {model['hash'][:12]}",
@@ -51,7 +51,7 @@ def test_one_environment_with_nothing_in_service_exits_1(tmp_path: Path) -> None
     assert cli(root, "deploy", "broken", run).returncode == 1
     proc = cli(root, "deployed", "broken")
     assert proc.returncode == 1
-    assert proc.stdout == "broken: nothing in service (1 events)\n"
+    assert proc.stdout == "broken: nothing in service (1 event, none succeeded)\n"
     assert proc.stderr == "gitops-ml deployed: nothing is in service in broken\n"
     proc = cli(root, "deployed", "broken", "--json")
     assert proc.returncode == 1
