@@ -24,14 +24,17 @@ rng = random.Random(42)
 state: dict[str, Any] = {"count": 0}
 
 
-def setup(workdir: str) -> dict[str, Any]:
+def setup(workdir: str, count: bool = True) -> dict[str, Any]:
+    """Open the store in ``workdir``; ``count=False`` skips counting its runs (a search of
+    them all: minutes at 100,000)."""
     os.chdir(workdir)
     with open("artifact.bin", "wb") as fh:
         fh.write(random.Random(7).randbytes(1024))
     t0 = time.perf_counter()
     mlflow.set_tracking_uri("sqlite:///mlflow.db")
     state["exp"] = mlflow.set_experiment("bench").experiment_id
-    state["count"] = len(MlflowClient().search_runs([state["exp"]], max_results=50000))
+    if count:
+        state["count"] = len(MlflowClient().search_runs([state["exp"]], max_results=50000))
     return {
         "version": mlflow.__version__,
         "import_s": IMPORT_S,
@@ -72,59 +75,17 @@ def fill(total: int) -> dict[str, float]:
     return {"runs": need, "s": dt, "ms_per_run": dt * 1000 / max(need, 1)}
 
 
-def search(reps: int) -> dict[str, Any]:
+def search(reps: int, max_results: int | None = None) -> dict[str, Any]:
+    """``mlflow.search_runs`` of every run (it pages through the store itself);
+    ``max_results`` above its default of 100,000 for bigger stores."""
+    extra = {} if max_results is None else {"max_results": max_results}
     times, rows = [], 0
     for _ in range(reps):
         t0 = time.perf_counter()
-        df = mlflow.search_runs([state["exp"]])
+        df = mlflow.search_runs([state["exp"]], **extra)
         times.append(time.perf_counter() - t0)
         rows = len(df)
     return {"times": times, "rows": rows}
-
-
-def fill_bulk(total: int) -> dict[str, float]:
-    """Top the store up to ``total`` runs fast: one run logged through the client, then
-    copied row for row in SQL (every table keyed by ``run_uuid``) with fresh ids and
-    random param and metric values. Only for fixtures too big to log one by one."""
-    import sqlite3
-    import uuid
-
-    client = MlflowClient()
-    need = max(0, total - state["count"])
-    t0 = time.perf_counter()
-    if need:
-        fill(state["count"] + 1)
-        need -= 1
-        template = client.search_runs([state["exp"]], max_results=1)[0].info.run_id
-        db = sqlite3.connect("mlflow.db")
-        tables = [
-            t
-            for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if "run_uuid" in [c[1] for c in db.execute(f"PRAGMA table_info({t})")]
-        ]
-        plan = []
-        for table in tables:
-            cols = [c[1] for c in db.execute(f"PRAGMA table_info({table})")]
-            rows = db.execute(f"SELECT * FROM {table} WHERE run_uuid = ?", (template,)).fetchall()
-            plan.append((table, cols, rows))
-        batches: dict[str, list[tuple[Any, ...]]] = {table: [] for table, _, _ in plan}
-        for _ in range(need):
-            new = uuid.uuid4().hex
-            for table, cols, rows in plan:
-                for row in rows:
-                    cells = [v.replace(template, new) if isinstance(v, str) else v for v in row]
-                    if table in ("params", "metrics", "latest_metrics") and "value" in cols:
-                        i = cols.index("value")
-                        cells[i] = str(rng.random()) if table == "params" else rng.random()
-                    batches[table].append(tuple(cells))
-        with db:
-            for table, cols, _ in plan:
-                marks = ",".join("?" * len(cols))
-                db.executemany(f"INSERT INTO {table} VALUES ({marks})", batches[table])
-        db.close()
-        state["count"] += need
-    dt = time.perf_counter() - t0
-    return {"runs": need, "s": dt, "ms_per_run": dt * 1000 / max(need, 1)}
 
 
 def query(where: str, order: str, limit: int, reps: int) -> dict[str, Any]:
@@ -145,7 +106,6 @@ serve(
         "setup": setup,
         "log": log,
         "fill": fill,
-        "fill_bulk": fill_bulk,
         "search": search,
         "query": query,
     }
