@@ -164,7 +164,15 @@ def build_parser(words: str) -> tuple[argparse.ArgumentParser, str]:
 def main(argv: Sequence[str] | None = None) -> int:
     from gitops_ml.ui.error_handler import handle_errors
 
-    split = _split_globals(list(sys.argv[1:] if argv is None else argv))
+    with handle_errors() as outcome:
+        outcome.code = _dispatch(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe is reported here, inside the handler
+    return outcome.code
+
+
+def _dispatch(argv: list[str]) -> int:
+    """Global options, the command's parser and its ``main``; the exit code."""
+    split = _split_globals(argv)
     if isinstance(split, int):
         return split
     directory, rest = split
@@ -172,25 +180,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(found, int):
         return found
     words, _, _, tail = found
-    with handle_errors() as outcome:
-        parser, module_name = build_parser(words)
-        if words not in ("run", "hook"):
-            tail = _glue_dash_values(tail)
-        args = parser.parse_args(tail)
-        args.command, args.directory = words, directory
-        if directory:
-            import os
+    parser, module_name = build_parser(words)
+    if words not in ("run", "hook"):
+        tail = _glue_dash_values(tail)
+    args = parser.parse_args(tail)
+    args.command, args.directory = words, directory
+    if directory:
+        import os
 
-            try:
-                os.chdir(directory)
-            except OSError as exc:
-                from gitops_ml.core.errors import UsageError
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            from gitops_ml.core.errors import UsageError
 
-                raise UsageError(f"-C {directory}: {exc.strerror}") from None
-        module = sys.modules[f"gitops_ml.commands.{module_name}"]
-        outcome.code = module.main(args)
-    sys.stdout.flush()
-    return outcome.code
+            raise UsageError(f"-C {directory}: {exc.strerror}") from None
+    module = sys.modules[f"gitops_ml.commands.{module_name}"]
+    return int(module.main(args))
 
 
 def cli() -> int:

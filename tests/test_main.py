@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,18 @@ def test_normal_exit_while_a_thread_runs(tmp_path: Path) -> None:
     proc = _cli_with(prelude, tmp_path, "--version")
     assert proc.returncode == 0 and proc.stdout.startswith("gitops-ml ")
     assert mark.read_text() == "done"
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["runs", "--help"], ["nope"]])
+def test_a_closed_pipe_is_not_a_traceback(args: list[str]) -> None:
+    # the reader is gone before gitops-ml writes (as with | head -0): quiet, usual exit code
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            ["gitops-ml", *args], stdout=write, stderr=subprocess.PIPE, text=True, check=False
+        )
+    finally:
+        os.close(write)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == (2 if args == ["nope"] else 0)

@@ -279,27 +279,12 @@ def _burst(repo: Path, argvs: list[list[str]], go: Path) -> None:
         p.wait(timeout=60)
 
 
-def test_plain_git_notes_append_loses_lines_but_cas_does_not(project: Path) -> None:
+def test_eight_concurrent_note_writers_lose_no_line(project: Path) -> None:
+    # (plain 'git notes append' from 8 processes kept 1-5 of 8 lines a round here; that
+    # is git's behaviour, not ours, and under load git sometimes serialises them: not
+    # asserted, so the test cannot flake on it)
     head = git(project, "rev-parse", "HEAD").strip()
     go = project.parent / "go"
-    waiter = f'while [ ! -e "{go}" ]; do :; done; '
-    counts = []
-    for rnd in range(4):
-        ref = f"refs/notes/plain{rnd}"
-        _burst(
-            project,
-            [
-                ["sh", "-c", waiter + f"git notes --ref={ref} append -m line{i} HEAD"]
-                for i in range(8)
-            ],
-            go,
-        )
-        counts.append(
-            len(git(project, "notes", f"--ref={ref}", "show", "HEAD", check=False).splitlines())
-        )
-    print(f"plain 'git notes append' x8 concurrent, lines kept per round: {counts}")
-    assert min(counts) < 8, f"git serialized every round here: {counts}"
-
     script = project.parent / "writer.py"
     script.write_text(NOTES_WRITER)
     _burst(project, [[sys.executable, str(script), head, str(go), f"t{i}"] for i in range(8)], go)
