@@ -298,10 +298,13 @@ def _version_ok(db: sqlite3.Connection) -> bool:
 
 
 def _create(db: sqlite3.Connection) -> None:
+    # a new database's generations start at its creation time, never at 1: the listing
+    # file (``ls.json``) of an index deleted or rebuilt before must not match this one's
     drops = "".join(f"DROP TABLE IF EXISTS {t};" for t in ("meta", "runs", "texts", "bad", "notes"))
     db.executescript(
         f"BEGIN IMMEDIATE;{drops}{_SCHEMA}"
-        f"INSERT INTO meta VALUES ('version', '{INDEX_VERSION}');COMMIT;"
+        f"INSERT INTO meta VALUES ('version', '{INDEX_VERSION}');"
+        f"INSERT INTO meta VALUES ('generation', '{time.time_ns()}');COMMIT;"
     )
 
 

@@ -62,6 +62,19 @@ def test_index_sees_new_notes_and_survives_deletion_and_damage(project: Path) ->
     assert index.exists()
 
 
+def test_a_rebuilt_index_never_serves_an_older_listing(project: Path) -> None:
+    """``ls.json`` (the whole ``--json`` listing) is copied while its generation matches
+    the index's; an index rebuilt from nothing must not match a listing of an older one."""
+    assert cli(project, "run", "-n", "a", "--", "true").returncode == 0
+    assert names(project) == ["a"]
+    state = project / ".git" / "gitops-ml"
+    assert (state / "ls.json").exists()
+    assert cli(project, "run", "-n", "b", "--", "true").returncode == 0
+    for path in state.glob("index.sqlite*"):
+        path.unlink()
+    assert names(project) == ["a", "b"]
+
+
 # ---------------------------------------------------------------- fuzzing records
 
 import json  # noqa: E402
