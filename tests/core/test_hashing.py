@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from blake3 import blake3
 
 from gitops_ml.core.hashing import HashCache, hash_file, hash_path, manifest_lines
+from tests.core.datatree import CHANGES, aged_tree
 
 
 def test_file_and_directory_hashes(tmp_path: Path) -> None:
@@ -87,22 +89,22 @@ def test_old_manifests_still_read() -> None:
     assert manifest_lines(old) == [(digest, 3, "images/cat.txt"), (digest, 1, "sub/a b.txt")]
 
 
+def _hashed_tree(tmp_path: Path, files: int) -> tuple[Path, Path, Any]:
+    """``d/`` of ``files`` aged files, hashed once with its stat cache saved."""
+    root, cache_path = tmp_path / "d", tmp_path / "hc.bin"
+    aged_tree(root, files)
+    cache = HashCache(cache_path)
+    first = hash_path(tmp_path, "d", cache)
+    cache.save()
+    return root, cache_path, first
+
+
 def test_unchanged_directory_is_known_by_its_fingerprint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from gitops_ml.core import hashing
 
-    root = tmp_path / "d"
-    for i in range(30):
-        (root / f"s{i % 3}").mkdir(parents=True, exist_ok=True)
-        (root / f"s{i % 3}" / f"f{i}.txt").write_text(f"{i}\n")
-    old = time.time() - 60
-    for p in root.rglob("*"):
-        os.utime(p, (old, old))
-    cache_path = tmp_path / "hc.bin"
-    cache = HashCache(cache_path)
-    first = hash_path(tmp_path, "d", cache)
-    cache.save()
+    root, cache_path, first = _hashed_tree(tmp_path, 30)
     read: list[str] = []
     real = hashing.hash_file
     monkeypatch.setattr(hashing, "hash_file", lambda p, *a: read.append(str(p)) or real(p, *a))
@@ -116,53 +118,17 @@ def test_unchanged_directory_is_known_by_its_fingerprint(
     assert "g0.txt" in (moved.manifest or b"").decode()
 
 
-def _same_size_rewrite(root: Path) -> None:
-    """New bytes of the same size, the old mtime put back to the nanosecond: only the
-    ctime tells (a stat cache keyed on size and mtime alone would miss it)."""
-    f = root / "s1" / "f1.txt"
-    st = f.stat()
-    f.write_text("X\n")  # same size as "1\n"
-    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+# the edits a stat cache can see (links and FIFOs are refused: tests/core/test_statindex.py)
+HASH_CHANGES = [c for c in CHANGES if c not in ("symlink added", "FIFO added")]
 
 
-def _swapped_in(root: Path) -> None:
-    """Another file renamed over one: same size and mtime, new inode."""
-    f, g = root / "s2" / "f2.txt", root / "s2" / "swap"
-    st = f.stat()
-    g.write_text("Y\n")
-    os.utime(g, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.replace(g, f)
-
-
-CHANGES = {
-    "same size, mtime restored": _same_size_rewrite,
-    "renamed over, same stat": _swapped_in,
-    "added": lambda root: (root / "s0" / "new.txt").write_text("new\n"),
-    "deleted": lambda root: (root / "s0" / "f0.txt").unlink(),
-    "added in a new subdirectory": lambda root: (
-        (root / "s0" / "sub").mkdir() or (root / "s0" / "sub" / "x").write_text("x")
-    ),
-    "made executable": lambda root: (root / "s1" / "f4.txt").chmod(0o755),
-}
-
-
-@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize("change", HASH_CHANGES)
 def test_directory_fingerprint_misses_on_every_change(tmp_path: Path, change: str) -> None:
     """The fast path (a directory known by its files' names and stats) never hides a
     change: after each kind of edit the hash is the one computed from scratch."""
     from gitops_ml.core import hashing
 
-    root = tmp_path / "d"
-    for i in range(9):
-        (root / f"s{i % 3}").mkdir(parents=True, exist_ok=True)
-        (root / f"s{i % 3}" / f"f{i}.txt").write_text(f"{i}\n")
-    old = time.time() - 60
-    for p in root.rglob("*"):
-        os.utime(p, (old, old))
-    cache_path = tmp_path / "hc.bin"
-    cache = HashCache(cache_path)
-    first = hash_path(tmp_path, "d", cache)
-    cache.save()
+    root, cache_path, first = _hashed_tree(tmp_path, 9)
     warm = HashCache(cache_path)
     assert hash_path(tmp_path, "d", warm).hash == first.hash
     assert not warm._dirs_dirty  # a hit: the fast path is what is under test

@@ -3,9 +3,7 @@ only when nothing changed (checked against a from-scratch hash after every kind 
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,46 +12,13 @@ from gitops_ml.core import hashing, statindex
 from gitops_ml.core.errors import UsageError
 from gitops_ml.core.hashing import HashCache, hash_path
 from tests.conftest import git
+from tests.core.datatree import CHANGES, aged_tree
 
 
 def _next_second() -> None:
     """Sleep into the start of the next whole second (the index is kept only for files
     last changed in an earlier second than itself)."""
     time.sleep(1.02 - time.time() % 1)
-
-
-def _rewrite_same_size(root: Path) -> None:
-    f = root / "s1" / "f1.txt"
-    st = f.stat()
-    f.write_text("X\n")  # same size as "1\n"
-    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
-
-
-def _swap_in(root: Path) -> None:
-    f, g = root / "s2" / "f2.txt", root / "s2" / ".swap"
-    st = f.stat()
-    g.write_text("Y\n")
-    os.utime(g, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.replace(g, f)
-
-
-def _new_subdirectory(root: Path) -> None:
-    (root / "s0" / "sub").mkdir()
-    (root / "s0" / "sub" / "x").write_text("x")
-
-
-CHANGES: dict[str, Callable[[Path], object]] = {
-    "same size, mtime restored": _rewrite_same_size,
-    "renamed over, same stat": _swap_in,
-    "added": lambda root: (root / "s0" / "new.txt").write_text("new\n"),
-    "deleted": lambda root: (root / "s0" / "f0.txt").unlink(),
-    "renamed": lambda root: (root / "s0" / "f0.txt").rename(root / "s0" / "g0.txt"),
-    "added in a new subdirectory": _new_subdirectory,
-    "emptied": lambda root: (root / "s1" / "f4.txt").write_text(""),
-    "made executable": lambda root: (root / "s1" / "f4.txt").chmod(0o755),
-    "symlink added": lambda root: (root / "s0" / "link").symlink_to(root / "s1" / "f1.txt"),
-    "FIFO added": lambda root: os.mkfifo(root / "s2" / "pipe"),
-}
 
 
 @pytest.fixture
@@ -63,13 +28,7 @@ def data_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q")
-    root = repo / "d"
-    for i in range(12):
-        (root / f"s{i % 3}").mkdir(parents=True, exist_ok=True)
-        (root / f"s{i % 3}" / f"f{i}.txt").write_text("" if i == 11 else f"{i}\n")
-    old = time.time() - 60
-    for p in root.rglob("*"):
-        os.utime(p, (old, old))
+    aged_tree(repo / "d", 12, empty_last=True)
     return repo
 
 
