@@ -145,7 +145,8 @@ def conventions(files: list[Path]) -> list[str]:
     - ``pull_request_target`` is never used;
     - a reusable workflow started by pull requests cancels the older check (``concurrency``);
     - a step that uses an action from outside this repository (other than
-      ``actions/checkout``, which act serves locally) is skipped under act
+      ``actions/checkout``, which act serves locally, and the artifact actions, which the
+      tests serve from ``tests/ci/act_stubs``: a local artifact store) is skipped under act
       (``if: ${{ !env.ACT }}``): those need the internet.
     """
     import yaml
@@ -162,6 +163,10 @@ def conventions(files: list[Path]) -> list[str]:
     return out
 
 
+# actions the act tests serve offline (tests/ci/act_stubs; --local-repository)
+_STUBBED = ("actions/upload-artifact@v4", "actions/download-artifact@v4")
+
+
 def _step_problems(where: str, job: str, step: dict[str, Any]) -> list[str]:
     out = []
     name = step.get("name") or step.get("uses") or step.get("id") or str(step.get("run"))[:40]
@@ -172,7 +177,8 @@ def _step_problems(where: str, job: str, step: dict[str, Any]) -> list[str]:
         if "${{" in str(step["run"]):
             out.append(f"{label}: ${{{{ }}}} inside run: (pass it through env:)")
     uses = str(step.get("uses") or "")
-    external = uses and not uses.startswith(("./", "gitops-ml/gitops-ml/", "actions/checkout@"))
+    served = ("./", "gitops-ml/gitops-ml/", "actions/checkout@", *_STUBBED)
+    external = uses and not uses.startswith(served)
     if external and "env.ACT" not in str(step.get("if") or ""):
         out.append(
             f"{label}: {uses} needs the internet: skip it under act (if: ${{{{ !env.ACT }}}})"

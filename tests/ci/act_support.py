@@ -65,6 +65,7 @@ def run_act(
     token: str,
     work: Path,
     timeout: float = 600,
+    artifacts: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``act EVENT -W .github/workflows/WORKFLOW`` in ``repo``; output captured."""
     exe = act_exe()
@@ -95,6 +96,8 @@ def run_act(
         "--no-cache-server",
         "--env",
         f"GITHUB_API_URL={api_url}",
+        "--env",
+        f"GITOPS_ML_ACT_ARTIFACTS={artifacts or work / 'artifacts'}",
         "-s",
         f"GITHUB_TOKEN={token}",
         "--env-file",

@@ -25,8 +25,8 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: echo "${{ github.event.pull_request.title }}"
-      - uses: actions/upload-artifact@v4
-        with: { name: x, path: y }
+      - uses: actions/cache@v4
+        with: { path: x, key: y }
       - uses: actions/checkout@v4
         whith: { ref: main }
 """
@@ -80,7 +80,7 @@ def test_conventions_pass_and_catch(tmp_path: Path) -> None:
         "pull_request_target",
         "no top-level permissions:",
         "job x: no permissions:",
-        "actions/upload-artifact@v4 needs the internet",
+        "actions/cache@v4 needs the internet",
     ):
         assert what in found, what
 

@@ -191,6 +191,63 @@ def test_a_retrain_that_regresses_against_the_base_best_fails(tmp_path: Path) ->
     _no_secrets_anywhere(tmp_path, repo, remote)
 
 
+def test_a_fork_pull_request_is_reported_by_the_workflow_run_follow_up(tmp_path: Path) -> None:
+    """A fork's run has a read-only token: its check posts nothing and leaves the report as
+    an artifact; the workflow_run follow-up (gitops-ml-comment.yml) downloads it, never
+    checks out the fork's code, and posts it for the head GitHub names."""
+    repo, remote, base = _setup(tmp_path)
+    head = project.branch(repo, "feature", {"lr": 0.25, "seed": 1})
+    run = project.record(repo, "-n", HOSTILE)
+    _push(repo, "feature")
+    artifacts = tmp_path / "artifacts"
+    with FakeGitHub(TOKEN, pulls={7: head}) as server:
+        check = run_act(
+            repo,
+            "pull_request",
+            pr_event(7, head, base, fork=True),
+            "gitops-ml.yml",
+            api_url=server.url,
+            token=TOKEN,
+            work=tmp_path / "act1",
+            artifacts=artifacts,
+        )
+        assert check.returncode == 0, check.stdout[-4000:]
+        assert server.comments == {} and server.statuses == []  # nothing posted from the fork
+        report = artifacts / "gitops-ml-report"
+        assert json.loads((report / "pull-request.json").read_text())["head_sha"] == head
+        follow_up = {
+            "action": "completed",
+            "workflow_run": {
+                "id": 4242,
+                "name": "gitops-ml",
+                "event": "pull_request",
+                "conclusion": "success",
+                "head_sha": head,
+                "head_branch": "feature",
+                "head_repository": {"full_name": "someone/ml"},
+            },
+            "repository": {"full_name": "acme/ml", "name": "ml", "owner": {"login": "acme"}},
+        }
+        proc = run_act(
+            repo,
+            "workflow_run",
+            follow_up,
+            "gitops-ml-comment.yml",
+            api_url=server.url,
+            token=TOKEN,
+            work=tmp_path / "act2",
+            artifacts=artifacts,
+        )
+        assert proc.returncode == 0, proc.stdout[-4000:]
+        assert TOKEN not in proc.stdout + proc.stderr
+        (comment,) = server.comments.values()
+        assert f"gitops-ml reproduce {run} --verify" in comment["body"]
+        assert "&#96;touch pwned2&#96;" in comment["body"]  # the run's name, inert Markdown
+        assert [(s["sha"], s["state"]) for s in server.statuses] == [(head, "success")]
+    assert not list(tmp_path.rglob("pwned*"))
+    _no_secrets_anywhere(tmp_path, repo, remote)
+
+
 def test_a_grid_dispatch_lands_every_run_with_its_notes_in_the_remote(tmp_path: Path) -> None:
     config = project.CONFIG.replace(
         "    seed: [1, 2]\n",
