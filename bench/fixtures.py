@@ -3,29 +3,25 @@
 - a work tree of N files x 10 KiB (``src/aX/bY/fZ.txt``, as the peers' ``gen_fixtures.py``),
   committed, then 100 files changed and 50 untracked files added;
 - a DVC repo with one trivial stage (as the peers' ``bench_dvc.sh``);
-- a small repo holding N gitops-ml runs: one recorded for real by ``gitops-ml run``, the
-  rest written by one ``git fast-import`` stream in the same shape (commit under
-  ``refs/runs/<ULID>`` whose tree is the snapshot and whose parent is HEAD, message
-  ``gitops-ml run <ID>`` + the JSON record, one notes line per run on HEAD), refs packed.
+- a repo holding N gitops-ml runs (``bulk_runs``: one recorded for real by ``gitops-ml
+  run``, the rest written by one ``git fast-import`` stream in storage contract v2's shape:
+  a commit under ``refs/runs/<ULID>`` whose tree is the snapshot and whose parent is HEAD,
+  message ``gitops-ml run <ID>`` + the JSON record, no notes), refs packed.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
 import subprocess
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from peers import BENCH, QUIET_ENV, Tool
 
 WORK = BENCH / ".work"
 _ALPH = "abcdefghijklmnopqrstuvwxyz0123456789 \n"
-_ULID = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def git(args: Sequence[str], cwd: Path, data: bytes | None = None) -> str:
@@ -157,21 +153,6 @@ def dvc_repo(dvc: Tool) -> Path:
 # ---------------------------------------------------------------- 10,000 runs
 
 
-def ulid(ms: int, rng: random.Random) -> str:
-    value = ms << 80 | rng.getrandbits(80)
-    return "".join(_ULID[(value >> shift) & 31] for shift in range(125, -5, -5))
-
-
-def _iso(ms: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
-
-
-def _data(w: list[bytes], payload: bytes) -> None:
-    w.append(b"data %d\n" % len(payload))
-    w.append(payload)
-    w.append(b"\n")
-
-
 def small_project(top: Path) -> None:
     """A tiny training project: a script, params, config, a 1 KB artifact (ignored)."""
     (top / "train.py").write_text("print('training')\n")
@@ -182,93 +163,10 @@ def small_project(top: Path) -> None:
 
 
 def runs_repo(gm: Tool, n: int) -> Path:
-    """A small repo with ``n`` runs (1 real + n-1 written in gitops-ml's shape), refs packed."""
+    """A repo holding ``n`` runs in storage contract v2's shape: one recorded for real,
+    the rest written by :mod:`bulk_runs` (the one fixture writer, see its docstring)."""
+    import bulk_runs
+
     top = fresh_dir("runs")
-    init_repo(top)
-    small_project(top)
-    git(["add", "-A"], top)
-    git(["commit", "-q", "-m", "project"], top)
-    env = {**os.environ, **QUIET_ENV}
-    exe = gm.script("gitops-ml")
-    out = subprocess.run(
-        [str(exe), "run", "--json", "--", "true"], cwd=top, env=env, capture_output=True
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"gitops-ml run failed: {out.stderr.decode()[-2000:]}")
-    template: dict[str, Any] = json.loads(out.stdout)
-    real_id = template["id"]
-    commit = git(["rev-parse", f"refs/runs/{real_id}"], top)
-    head = git(["rev-parse", "HEAD"], top)
-    raw = git(["cat-file", "commit", commit], top)
-    headers, _, message = raw.partition("\n\n")
-    tree = headers.split("\n", 1)[0].split()[1]
-    if tree != git(["rev-parse", "HEAD^{tree}"], top):
-        raise RuntimeError("the real run's snapshot differs from HEAD's tree; fixture would lie")
-    # what the commit message holds is exactly the record, minus what runs ls adds
-    stored: dict[str, Any] = json.loads(message.split("\n\n", 1)[1])
-    author = next(h for h in headers.splitlines() if h.startswith("author "))
-    ident = author[len("author ") :].rsplit(" ", 2)[0]
-    notes_ref = "refs/notes/gitops-ml"
-    notes_old = git(["rev-parse", notes_ref], top)
-    note_old = git(["notes", f"--ref={notes_ref}", "show", head], top)
-    note_line: dict[str, Any] = json.loads(note_old.splitlines()[-1])
-    write_runs_stream(
-        top,
-        n - 1,
-        stored=stored,
-        note_line=note_line,
-        note_old=note_old,
-        ident=ident,
-        head=head,
-        notes_old=notes_old,
-    )
-    git(["pack-refs", "--all"], top)
-    got = len(git(["for-each-ref", "refs/runs"], top).splitlines())
-    if got != n:
-        raise RuntimeError(f"runs repo holds {got} runs, wanted {n}")
+    bulk_runs.make(top, n, exe=[str(gm.script("gitops-ml"))])
     return top
-
-
-def write_runs_stream(
-    top: Path,
-    count: int,
-    *,
-    stored: Mapping[str, Any],
-    note_line: Mapping[str, Any],
-    note_old: str,
-    ident: str,
-    head: str,
-    notes_old: str,
-) -> None:
-    rng = random.Random(2024)
-    base_ms = int(time.time() * 1000) - count * 60_000
-    w: list[bytes] = []
-    lines = [note_old.rstrip("\n")]
-    for i in range(count):
-        ms = base_ms + i * 60_000
-        run_id = ulid(ms, rng)
-        rec = json.loads(json.dumps(stored))
-        rec["id"] = run_id
-        rec["params"] = {f"p{j}": round(rng.random(), 6) for j in range(10)}
-        rec["metrics"] = {f"m{j}": round(rng.random(), 6) for j in range(10)}
-        rec["started"] = _iso(ms)
-        rec["ended"] = _iso(ms + 1500)
-        rec["duration"] = 1.5
-        rec["command"] = ["python", "train.py"]
-        body = json.dumps(rec, sort_keys=True, separators=(",", ":"))
-        w.append(f"commit refs/runs/{run_id}\n".encode())
-        stamp = f"{ident} {ms // 1000} +0000\n"
-        w.append(f"author {stamp}committer {stamp}".encode())
-        _data(w, f"gitops-ml run {run_id}\n\n{body}\n".encode())
-        w.append(f"from {head}\n\n".encode())
-        note = dict(note_line)
-        note.update(run=run_id, metrics=rec["metrics"], started=rec["started"])
-        lines.append(json.dumps(note, sort_keys=True, separators=(",", ":")))
-    stamp = f"{ident} {int(time.time())} +0000\n"
-    w.append(b"commit refs/notes/gitops-ml\n")
-    w.append(f"committer {stamp}".encode())
-    _data(w, f"gitops-ml: {count} runs\n".encode())
-    w.append(f"from {notes_old}\n".encode())
-    w.append(f"N inline {head}\n".encode())
-    _data(w, ("\n".join(lines) + "\n").encode())
-    git(["fast-import", "--quiet", "--force"], top, data=b"".join(w))
