@@ -12,6 +12,7 @@ import re
 import secrets
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,15 @@ def _push(repo: Path, branch: str) -> None:
 
 
 def _check_pr(
-    repo: Path, server: FakeGitHub, work: Path, *, number: int, head: str, base: str, **kw: str
+    repo: Path,
+    server: FakeGitHub,
+    work: Path,
+    *,
+    number: int,
+    head: str,
+    base: str,
+    artifacts: Path | None = None,
+    **kw: Any,
 ) -> subprocess.CompletedProcess[str]:
     proc = run_act(
         repo,
@@ -65,6 +74,7 @@ def _check_pr(
         api_url=server.url,
         token=TOKEN,
         work=work,
+        artifacts=artifacts,
     )
     assert TOKEN not in proc.stdout + proc.stderr
     return proc
@@ -201,14 +211,14 @@ def test_a_fork_pull_request_is_reported_by_the_workflow_run_follow_up(tmp_path:
     _push(repo, "feature")
     artifacts = tmp_path / "artifacts"
     with FakeGitHub(TOKEN, pulls={7: head}) as server:
-        check = run_act(
+        check = _check_pr(
             repo,
-            "pull_request",
-            pr_event(7, head, base, fork=True),
-            "gitops-ml.yml",
-            api_url=server.url,
-            token=TOKEN,
-            work=tmp_path / "act1",
+            server,
+            tmp_path / "act1",
+            number=7,
+            head=head,
+            base=base,
+            fork=True,
             artifacts=artifacts,
         )
         assert check.returncode == 0, check.stdout[-4000:]
