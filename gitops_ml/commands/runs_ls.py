@@ -165,7 +165,10 @@ def show(
         sys.stdout.buffer.flush()
         return 0
     shown = None if every else (limit if limit is not None else screenful())
-    runs = idx.records(where=where_sql, order=order, here=head, limit=shown)
+    if shown is None:
+        runs, matched = idx.records(where=where_sql, order=order, here=head), None
+    else:
+        runs, matched = idx.page(where=where_sql, order=order, here=head, limit=shown)
     if not runs and shown == 0:
         return 0
     if not runs and (where_sql is not None or head is not None):
@@ -176,8 +179,6 @@ def show(
                 f"no runs match {what} ({everything:,} runs in all; 'gitops-ml runs ls' lists them)"
             )
             return 0
-    total = None
-    if shown is not None and len(runs) >= shown:
-        total = idx.count(where=where_sql, here=head)
+    total = matched if shown is not None and len(runs) >= shown else None
     print_runs(runs, total=total)
     return 0

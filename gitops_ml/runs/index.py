@@ -109,7 +109,7 @@ class RunIndex:
         if order is not None:
             sql += f" ORDER BY {order.text}, r.id DESC"
             params.update(order.params)
-        elif "count(" not in columns:
+        elif not columns.startswith("count("):
             sql += " ORDER BY r.id DESC"
         if limit is not None:
             sql += " LIMIT :limit OFFSET :offset"
@@ -207,6 +207,27 @@ class RunIndex:
             json.loads(t)
             for t in self.texts(where=where, order=order, here=here, limit=limit, offset=offset)
         ]
+
+    def page(
+        self,
+        *,
+        where: Sql | None = None,
+        order: Sql | None = None,
+        here: str | None = None,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The first ``limit`` matching runs as records, and how many match in all: one
+        scan (a window count beside the top rows), then only the shown texts are read."""
+        sql, params = self._query("r.n, count(*) OVER ()", where=where, order=order, here=here)
+        sql += " LIMIT :limit"
+        params["limit"] = max(1, limit)  # the count comes with the rows: at least one
+        rows = self._run(sql, params)
+        if not rows:
+            return [], 0
+        shown = [int(n) for n, _ in rows[:limit]]
+        marks = ",".join("?" * len(shown))
+        outs = dict(self.db.execute(f"SELECT n, out FROM texts WHERE n IN ({marks})", shown))
+        return [json.loads(outs[n]) for n in shown], int(rows[0][1])
 
     def runs(self) -> list[dict[str, Any]]:
         """Every readable run, oldest first, each with its ``notes`` facts attached."""

@@ -165,3 +165,24 @@ def test_last_data_entries_kept_while_the_refs_rest(tmp_path: Path) -> None:
     assert all(r["state"] == "unchanged" for r in rows.values())
     (state / "data-last.json").write_text("{not json")  # damaged: rebuilt from the index
     assert {r["recorded"]["run"] for r in status_rows(repo).values()} == {second}
+
+
+def test_a_page_is_the_top_rows_and_the_whole_count(project: Path) -> None:
+    """``page`` (one scan: the shown rows and a window count) agrees with ``records`` and
+    ``count`` for a filter, a sort, a page smaller and larger than the matches, and none."""
+    from gitops_ml.core import gitstore
+    from gitops_ml.runs import index, query
+
+    rng = random.Random(11)
+    for i in range(12):
+        run_id = new_id(rng, ms=1_700_000_000_000 + i)
+        write_run(project, run_id, record(run_id, name=f"r{i}", metrics={"acc": i / 10}))
+    idx = index.load(gitstore.open_repo(project), quiet=True)
+    where, order = query.where_sql("metrics.acc > 0.25"), query.order_sql("-metrics.acc")
+    for limit in (0, 1, 4, 9, 50):
+        got, total = idx.page(where=where, order=order, limit=limit)
+        want = idx.records(where=where, order=order, limit=limit)
+        assert [r["id"] for r in got] == [r["id"] for r in want]
+        assert total == idx.count(where=where) == 9
+    assert [r["name"] for r in idx.page(where=where, order=order, limit=2)[0]] == ["r11", "r10"]
+    assert idx.page(where=query.where_sql("metrics.acc > 5"), limit=3) == ([], 0)
