@@ -17,8 +17,12 @@ import re
 import time
 from collections.abc import Mapping
 
-from gitops_ml.core import git, gitstore, retry
+from gitops_ml.core import deployevents, git, gitstore, retry
 from gitops_ml.core.errors import ENVIRONMENT, GitopsError, UsageError
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 DEPLOY_PREFIX = gitstore.DEPLOY_PREFIX
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -53,6 +57,12 @@ def environments(repo: gitstore.Repo) -> dict[str, str]:
 def head(repo: gitstore.Repo, env: str) -> str | None:
     """The head commit of an environment's chain (None: nothing deployed yet)."""
     return gitstore.resolve_ref(repo, deploy_ref(env))
+
+
+def events(repo: gitstore.Repo, tip: str | None) -> list[dict[str, Any]]:
+    """Every event of the chain ending at ``tip``, oldest first (see
+    :mod:`gitops_ml.core.deployevents` for what a chain says)."""
+    return [deployevents.parse(sha, text) for sha, text in chain(repo, tip)]
 
 
 def chain(repo: gitstore.Repo, tip: str | None) -> list[tuple[str, str]]:

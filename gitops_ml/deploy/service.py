@@ -46,8 +46,7 @@ def _warn(text: str) -> None:
 
 def history(repo: gitstore.Repo, env: str) -> list[dict[str, Any]]:
     """Every event of an environment's chain, oldest first."""
-    tip = deploychain.head(repo, env)
-    return [events.parse(sha, text) for sha, text in deploychain.chain(repo, tip)]
+    return deploychain.events(repo, deploychain.head(repo, env))
 
 
 def deployed(repo: gitstore.Repo, env: str) -> dict[str, Any] | None:

@@ -229,6 +229,18 @@ class RunIndex:
         outs = dict(self.db.execute(f"SELECT n, out FROM texts WHERE n IN ({marks})", shown))
         return [json.loads(outs[n]) for n in shown], int(rows[0][1])
 
+    def last_data(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """``path -> (run id, data entry)`` of the newest run (by id) recording each data
+        path, picked in SQL: only the entries kept are parsed, not every record."""
+        sql = (
+            "SELECT path, id, entry FROM (SELECT json_extract(j.value, '$.path') AS path, "
+            "r.id AS id, j.value AS entry, row_number() OVER (PARTITION BY "
+            "json_extract(j.value, '$.path') ORDER BY r.id DESC, j.key DESC) AS k "
+            "FROM runs AS r JOIN texts AS t ON t.n = r.n, json_each(t.out, '$.data') AS j) "
+            "WHERE k = 1"
+        )
+        return {str(p): (str(i), json.loads(e)) for p, i, e in self.db.execute(sql)}
+
     def runs(self) -> list[dict[str, Any]]:
         """Every readable run, oldest first, each with its ``notes`` facts attached."""
         sql = "SELECT t.out FROM runs AS r JOIN texts AS t ON t.n = r.n ORDER BY r.id"
@@ -415,10 +427,7 @@ def last_data(repo: gitstore.Repo) -> dict[str, tuple[str, dict[str, Any]]]:
     idx = load(repo, quiet=True)
     bad = idx.bad()
     _warn_bad(bad)
-    last: dict[str, tuple[str, dict[str, Any]]] = {}
-    for rec in idx.runs():
-        for entry in rec.get("data") or []:
-            last[str(entry.get("path"))] = (str(rec["id"]), entry)
+    last = idx.last_data()
     if fp is not None and fp == _fingerprint(repo):  # nothing moved while it was read
         from gitops_ml.core.atomic import write_atomic
 

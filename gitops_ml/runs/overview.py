@@ -62,21 +62,15 @@ def deployments(repo: gitstore.Repo) -> list[dict[str, Any]]:
     """One entry per ``refs/deploy/<env>``: the run in service (the chain read as
     :func:`deployevents.in_service` reads it: a link whose target failed put nothing in
     service), the chain length, and whether its head succeeded."""
-    text = git.out(
-        ["for-each-ref", "--format=%(objectname) %(refname)", gitstore.DEPLOY_PREFIX], repo.top
-    )
     out = []
-    for line in text.splitlines():
-        sha, _, ref = line.partition(" ")
-        if not ref:
-            continue
-        events = [deployevents.parse(c, m) for c, m in deploychain.chain(repo, sha)]
+    for env, sha in deploychain.environments(repo).items():
+        events = deploychain.events(repo, sha)
         current = deployevents.in_service(events)
         run = current.get("run") if current else None
         head = events[-1] if events else {}
         out.append(
             {
-                "environment": ref[len(gitstore.DEPLOY_PREFIX) :],
+                "environment": env,
                 "commit": sha,
                 "run": run if isinstance(run, str) else None,
                 "record": current or {},

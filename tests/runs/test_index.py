@@ -186,3 +186,38 @@ def test_a_page_is_the_top_rows_and_the_whole_count(project: Path) -> None:
         assert total == idx.count(where=where) == 9
     assert [r["name"] for r in idx.page(where=where, order=order, limit=2)[0]] == ["r11", "r10"]
     assert idx.page(where=query.where_sql("metrics.acc > 5"), limit=3) == ([], 0)
+
+
+def test_last_data_is_the_newest_entry_of_each_path(project: Path) -> None:
+    """Picked in SQL: per path, the newest run's entry (the later one when a record lists
+    a path twice), the same as reading every record in order."""
+    from gitops_ml.core import gitstore
+    from gitops_ml.runs import index
+
+    rng = random.Random(3)
+
+    def entry(path: str, digest: str) -> dict[str, object]:
+        return {"path": path, "hash": digest * 64, "kind": "dir", "size": 1, "files": 1}
+
+    datas = [
+        [entry("data", "a"), entry("raw", "b")],
+        [entry("data", "c")],
+        [entry("raw", "d"), entry("raw", "e")],
+        [],
+    ]
+    ids = []
+    for i, data in enumerate(datas):
+        run_id = new_id(rng, ms=1_700_000_000_000 + i)
+        ids.append(run_id)
+        write_run(project, run_id, record(run_id, data=data))
+    idx = index.load(gitstore.open_repo(project), quiet=True)
+    by_reading: dict[str, tuple[str, dict[str, object]]] = {}
+    for rec in idx.runs():
+        for item in rec.get("data") or []:
+            by_reading[str(item["path"])] = (str(rec["id"]), item)
+    got = idx.last_data()
+    assert got == by_reading
+    assert {p: (i, e["hash"][0]) for p, (i, e) in got.items()} == {
+        "data": (ids[1], "c"),
+        "raw": (ids[2], "e"),
+    }
