@@ -1,19 +1,23 @@
 """Figure "scale": storage v2 at a year of runs, as ratios measured side by side in one run.
 
 At each size N (runs on one commit, written by ``bulk_runs``: 10 params, 10 metrics, the
-bundled example's snapshot), against the same operation at the smallest scale or in plain
-git:
+bundled example's snapshot, then compacted as recording would have left them: archived
+1,001 at a time, ``N mod 1,001`` still refs), against the same operation at the smallest
+scale or in plain git:
 
 - logging one run in-process (Python API, median of alternated rounds), N runs vs a fresh
-  repository (target <= 1.2x);
+  repository (target <= 1.2x), and the same with recording's compaction spread over the
+  runs between two compactions (the run crossing the threshold, measured);
 - packed size per run after ``git repack -adf`` (target <= 2 KB);
 - the first ``gitops-ml sync`` to an empty bare remote vs a raw ``git push`` of the same
-  refs and objects to another empty bare remote (target <= 1.5x), and vs a raw push of
-  the N run refs as plain git users would (info);
+  refs and objects (a copy, compacted as sync does) to another empty bare remote (target
+  <= 1.5x);
 - a fresh clone's first ``sync`` vs a raw ``git fetch`` of the same refs (<= 1.5x);
 - a later ``sync`` with 20 new runs vs a no-op ``sync`` (<= 2x);
 - a plain ``git push`` of a branch to the remote holding the runs vs to a remote without
-  them (alternated, median; <= 1.5x).
+  them (alternated, median; <= 1.5x);
+- info: a repository whose N runs were never compacted (0.1, or the threshold raised):
+  its first sync vs a raw push of the N run refs, as plain git users would.
 
 Growth is read across sizes (at least two). ``python bench/cases_scale.py --sizes 10000
 100000`` runs it alone and prints the rows as JSON; ``bench/run.py --only scale`` runs it
@@ -104,13 +108,59 @@ def branch_push_ratio(with_runs: Path, without: Path, rounds: int) -> tuple[floa
     return statistics.median(a), statistics.median(b)
 
 
+def _copy(src: Path, name: str) -> Path:
+    dst = WORK / name
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+def _run_refs(top: Path) -> int:
+    return len(bulk_runs.git(["for-each-ref", "--format=x", "refs/runs/"], top).split())
+
+
+def local_above(python: str) -> int:
+    """The run refs recording leaves in place (gitops_ml.core.archive.LOCAL_ABOVE) of the
+    gitops-ml measured (its own interpreter: the driver may not import it)."""
+    code = "from gitops_ml.core.archive import LOCAL_ABOVE as n; print(n)"
+    return int(subprocess.run([python, "-c", code], capture_output=True, text=True).stdout)
+
+
+def left_by_recording(n: int, python: str) -> int:
+    """The run refs a clone that recorded ``n`` runs holds: recording archives them all
+    whenever more than ``LOCAL_ABOVE`` gather (gitops_ml.core.archive.maybe_compact)."""
+    return n % (local_above(python) + 1)
+
+
+def crossing(top: Path, python: str, got: dict[str, Any]) -> None:
+    """The recording that crosses the threshold archives every run ref: its own cost, and
+    that cost spread over the runs between two compactions."""
+    above = local_above(python)
+    times = log_times(top, python, above + 1 - _run_refs(top) + 2)
+    if _run_refs(top) > 2:
+        raise RuntimeError("recording past the threshold did not archive the run refs")
+    typical = statistics.median(times[1:])
+    got["compacting_run_ms"] = max(times) * 1000
+    got["compaction_per_run_ms"] = (max(times) - typical) * 1000 / (above + 1)
+
+
 def measure(n: int, exe: list[str], python: str, fresh: Path, rounds: int) -> dict[str, Any]:
     """Every figure at one size ``n`` (``fresh``: a one-run repository)."""
     got: dict[str, Any] = {"runs": n}
-    top = WORK / f"runs-{n}"
+    built = WORK / f"runs-{n}"
     t = time.perf_counter()
-    bulk_runs.make(top, n, exe=exe)
+    # the repository as recording leaves it: the runs archived 1,001 at a time as they
+    # were recorded, the ones since the last compaction still refs
+    keep = left_by_recording(n, python)
+    bulk_runs.make(built, n, compact=keep, exe=exe)
     got["fixture_s"] = round(time.perf_counter() - t, 1)
+    got["run_refs_left"] = keep
+    # Every measured repository is a copy: the fixture's refs/runs directory once held N
+    # loose refs (before pack-refs) and stays that big on ext4, which made git's ref
+    # deletions 3-4x slower in the original than in a copy (18 s vs 4-6 s).
+    top = _copy(built, f"sync-{n}")
+    shutil.rmtree(built)
+    crossing(top, python, got)
     # logging: alternated batches, fresh vs at n
     at_n: list[float] = []
     at_1: list[float] = []
@@ -119,34 +169,17 @@ def measure(n: int, exe: list[str], python: str, fresh: Path, rounds: int) -> di
         at_1 += log_times(fresh, python, 6)[1:]
     got["log_ms"] = statistics.median(at_n) * 1000
     got["log_fresh_ms"] = statistics.median(at_1) * 1000
-    # copies: one syncs, one is pushed raw (same refs after the same compaction), one
-    # pushes its run refs. All three are copies: the fixture's refs/runs directory once
-    # held 100,000 loose refs (before pack-refs) and stays that big on ext4, which made
-    # git's ref deletions 3-4x slower in the original than in a copy (18 s vs 4-6 s).
-    work_copy = WORK / f"sync-{n}"
-    shutil.rmtree(work_copy, ignore_errors=True)
-    shutil.copytree(top, work_copy, symlinks=True)
-    shutil.rmtree(top)
-    top = work_copy
-    raw = WORK / f"raw-{n}"
-    shutil.rmtree(raw, ignore_errors=True)
-    shutil.copytree(top, raw, symlinks=True)
-    plain = WORK / f"plain-{n}"
-    shutil.rmtree(plain, ignore_errors=True)
-    shutil.copytree(top, plain, symlinks=True)
+    # the same runs for the raw push, archived as sync will push them
+    raw = _copy(top, f"raw-{n}")
     subprocess.run([*exe, "runs", "compact"], cwd=raw, check=True, capture_output=True, env=_env())
     remote_sync = _bare(WORK / f"remote-sync-{n}.git")
     remote_raw = _bare(WORK / f"remote-raw-{n}.git")
-    remote_plain = _bare(WORK / f"remote-plain-{n}.git")
     bulk_runs.git(["push", "-q", str(remote_sync), "main"], top)
     bulk_runs.git(["push", "-q", str(remote_raw), "main"], raw)
-    bulk_runs.git(["push", "-q", str(remote_plain), "main"], plain)
     refs = ["refs/gitops-ml/*:refs/gitops-ml/*", "refs/notes/*:refs/notes/*"]
     got["first_sync_s"] = _timed([*exe, "sync", str(remote_sync)], top)
     got["raw_push_s"] = _timed(["git", "push", "-q", str(remote_raw), *refs], raw)
-    got["raw_push_run_refs_s"] = _timed(
-        ["git", "push", "-q", str(remote_plain), "refs/runs/*:refs/runs/*", *refs], plain
-    )
+    shutil.rmtree(raw)
     # a fresh clone's first sync vs a raw fetch of the same refs
     clone_a = WORK / f"clone-a-{n}"
     clone_b = WORK / f"clone-b-{n}"
@@ -171,8 +204,35 @@ def measure(n: int, exe: list[str], python: str, fresh: Path, rounds: int) -> di
     got["remote_refs"] = len(
         bulk_runs.git(["for-each-ref", "--format=%(refname)"], remote_sync).splitlines()
     )
+    count = "from gitops_ml.core import gitstore as g; print(len(g.list_runs(g.open_repo())))"
+    got["listed_runs"] = int(
+        subprocess.run([python, "-c", count], cwd=top, capture_output=True, text=True).stdout
+    )
+    legacy(n, exe, got)
     got["packed_bytes_per_run"] = None
     return got
+
+
+def legacy(n: int, exe: list[str], got: dict[str, Any]) -> None:
+    """A repository whose N runs were never compacted (written by 0.1, or recorded with
+    ``GITOPS_ML_COMPACT_ABOVE`` raised): its first sync pays the compaction once, and
+    what plain git users would do is push the N run refs."""
+    built = WORK / f"legacy-{n}"
+    bulk_runs.make(built, n, exe=exe)
+    top = _copy(built, f"legacy-sync-{n}")
+    plain = _copy(built, f"legacy-plain-{n}")
+    shutil.rmtree(built)
+    remote_sync = _bare(WORK / f"remote-legacy-{n}.git")
+    remote_plain = _bare(WORK / f"remote-plain-{n}.git")
+    bulk_runs.git(["push", "-q", str(remote_sync), "main"], top)
+    bulk_runs.git(["push", "-q", str(remote_plain), "main"], plain)
+    refs = ["refs/gitops-ml/*:refs/gitops-ml/*", "refs/notes/*:refs/notes/*"]
+    got["legacy_first_sync_s"] = _timed([*exe, "sync", str(remote_sync)], top)
+    got["raw_push_run_refs_s"] = _timed(
+        ["git", "push", "-q", str(remote_plain), "refs/runs/*:refs/runs/*", *refs], plain
+    )
+    shutil.rmtree(top)
+    shutil.rmtree(plain)
 
 
 def run(sizes: list[int], exe: list[str], python: str, rounds: int = 3) -> list[dict[str, Any]]:
@@ -184,12 +244,15 @@ def run(sizes: list[int], exe: list[str], python: str, rounds: int = 3) -> list[
     for n in sizes:
         got = measure(n, exe, python, fresh, rounds)
         got["packed_bytes_per_run"] = round(
-            (packed_bytes(WORK / f"raw-{n}") - base_pack) / max(1, n - 1)
+            (packed_bytes(WORK / f"sync-{n}") - base_pack) / max(1, got["listed_runs"] - 1)
         )
         got["ratios"] = {
             "log_vs_fresh": got["log_ms"] / got["log_fresh_ms"],
             "first_sync_vs_raw_push": got["first_sync_s"] / got["raw_push_s"],
-            "first_sync_vs_raw_push_of_run_refs": got["first_sync_s"] / got["raw_push_run_refs_s"],
+            "legacy_first_sync_vs_raw_push_of_run_refs": got["legacy_first_sync_s"]
+            / got["raw_push_run_refs_s"],
+            "log_with_compaction_vs_fresh": (got["log_ms"] + got["compaction_per_run_ms"])
+            / got["log_fresh_ms"],
             "clone_sync_vs_raw_fetch": got["clone_sync_s"] / got["raw_fetch_s"],
             "sync_20_vs_noop": got["sync_20_s"] / got["sync_noop_s"],
             "branch_push_with_vs_without_runs": got["push_with_runs_ms"] / got["push_without_ms"],
@@ -201,6 +264,7 @@ def run(sizes: list[int], exe: list[str], python: str, rounds: int = 3) -> list[
 
 TARGETS = {
     "log_vs_fresh": 1.2,
+    "log_with_compaction_vs_fresh": 1.2,
     "first_sync_vs_raw_push": 1.5,
     "clone_sync_vs_raw_fetch": 1.5,
     "sync_20_vs_noop": 2.0,
@@ -231,6 +295,18 @@ def fig_scale(ctx: Any) -> list[Any]:
                     data=got,
                 )
             )
+        legacy_ratio = got["ratios"]["legacy_first_sync_vs_raw_push_of_run_refs"]
+        rows.append(
+            Row(
+                fig="scale",
+                what=f"first sync of {n:,} never-compacted runs vs raw push of the run refs",
+                ours=f"{got['legacy_first_sync_s']:.2f} s",
+                ratio=times(legacy_ratio),
+                target="info",
+                verdict="info",
+                data=got,
+            )
+        )
         size = got["packed_bytes_per_run"]
         rows.append(
             Row(

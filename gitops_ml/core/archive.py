@@ -15,9 +15,12 @@ them, before any run was sent. So the runs that travel live under one ref,
   directory), so ``git ls-tree -r`` resolves any archived id, and archiving 20 runs
   rewrites at most 20 small directories and the root.
 
-``refs/runs/<id>`` holds the runs recorded since the last ``sync`` (recording stays one
-ref creation); ``sync`` archives them, pushes the archive, and removes run refs the
-archive now holds (locally, and on a remote written by older versions). Any id resolves
+``refs/runs/<id>`` holds the runs recorded since the last ``sync`` or compaction
+(recording stays one ref creation); ``sync`` archives them, pushes the archive, and removes
+run refs the archive now holds (locally, and on a remote written by older versions).
+Recording archives them too once more than :data:`LOCAL_ABOVE` gather
+(:func:`maybe_compact`), so a clone that records a year of runs without syncing never
+holds more than that many run refs, and its first ``sync`` pushes what a raw push would. Any id resolves
 either way (:func:`gitstore.list_runs`). Archive moves and run-ref deletions are one
 ``update-ref`` transaction with every ref compare-and-swapped, so a run recorded
 meanwhile is never touched and racing writers retry. Across clones archives merge as the
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import marshal
+import os
 import time
 
 from gitops_ml.core import git, gitstore, retry
@@ -45,6 +49,12 @@ if TYPE_CHECKING:
 
 ARCHIVE_REF = gitstore.ARCHIVE_REF
 PARENTS = 1000  # run commits per archive commit (octopus size)
+LOCAL_ABOVE = 1000  # run refs recording leaves in place; past this many it archives them
+_PACKED_RUNS = "packed-runs"  # "<packed-refs stat> <run refs in it>": counted once per file
+
+
+class Contended(GitopsError):
+    """Other writers kept moving the archive or the run refs first."""
 
 
 def fan(run_id: str) -> str:
@@ -236,8 +246,9 @@ def compact(
         raise GitopsError("--keep must be 0 or more", 2)
     for _ in retry.attempts(policy):
         done = Compacted()
-        refs = gitstore.list_run_refs(repo)
-        old = gitstore.resolve_ref(repo, ARCHIVE_REF)
+        refs, raw = gitstore._list_runs(repo)
+        old = gitstore.resolve_ref(repo, ARCHIVE_REF) if raw else None
+        _check_local(raw, old)
         have = entries(repo, old) if old else {}
         ids = sorted(refs)
         move = {i: refs[i] for i in ids[: max(0, len(ids) - keep)]}
@@ -272,7 +283,92 @@ def compact(
             if done.archived and done.outcome == "unchanged":
                 done.outcome = "archived"
             return done
-    raise GitopsError(f"could not update {ARCHIVE_REF}: too many concurrent writers", 3)
+    raise Contended(f"could not update {ARCHIVE_REF}: too many concurrent writers", 3)
+
+
+# ---------------------------------------------------------------- while recording
+
+
+def local_above() -> int:
+    """Run refs recording leaves as they are (``GITOPS_ML_COMPACT_ABOVE``, default
+    :data:`LOCAL_ABOVE`)."""
+    try:
+        return max(0, int(os.environ.get("GITOPS_ML_COMPACT_ABOVE", LOCAL_ABOVE)))
+    except ValueError:
+        return LOCAL_ABOVE
+
+
+def _packed_runs(repo: gitstore.Repo) -> int:
+    """How many ``refs/runs/`` lines ``packed-refs`` holds, counted once per version of
+    the file (its stat, saved beside the other derived state)."""
+    try:
+        st = os.stat(repo.common_dir / "packed-refs")
+    except OSError:
+        return 0
+    key = f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+    saved = repo.state_dir / _PACKED_RUNS
+    try:
+        seen, _, count = saved.read_text().partition(" ")
+        if seen == key:
+            return int(count)
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    try:
+        with open(repo.common_dir / "packed-refs", "rb") as fh:
+            count_now = fh.read().count(b" " + gitstore.RUNS_PREFIX.encode())
+    except OSError:
+        return 0
+    with contextlib.suppress(OSError):  # derived: not saving it only costs a recount
+        write_atomic(saved, f"{key} {count_now}".encode(), durable=False, mkdir=True)
+    return count_now
+
+
+def run_refs_estimate(repo: gitstore.Repo) -> int:
+    """An upper bound of the run refs, from the file system alone: the loose files under
+    ``refs/runs/`` plus the run refs in ``packed-refs`` (a ref both loose and packed is
+    counted twice). No git process: recording asks this after every run."""
+    try:
+        loose = len(os.listdir(repo.common_dir / gitstore.RUNS_PREFIX))
+    except OSError:
+        loose = 0
+    return loose + _packed_runs(repo)
+
+
+ONCE = retry.Policy(tries=1, step=0.0, cap=0.0)
+
+
+def maybe_compact(repo: gitstore.Repo) -> Compacted | None:
+    """After a run is recorded: when more than :func:`local_above` run refs have gathered,
+    archive them all (as ``runs compact`` does), in one attempt.
+
+    Costs one directory listing and one stat below the threshold. Above it, the cost is
+    about that of writing the runs' refs again (at 100,000 archived runs, ~0.2 s for
+    1,000: 0.2 ms a run, paid once per 1,000 runs). A writer racing it wins: the runs
+    stay refs and the next recording tries again. Any other failure is warned about and
+    leaves the runs as refs; the run just recorded is never at stake.
+    """
+    if run_refs_estimate(repo) <= local_above():
+        return None
+    try:
+        return compact(repo, 0, policy=ONCE)
+    except Contended:
+        return None
+    except (GitopsError, OSError) as exc:
+        import sys
+
+        print(f"gitops-ml: warning: run refs not archived: {exc}", file=sys.stderr)
+        return None
+
+
+def _check_local(raw: str | None, old: str | None) -> None:
+    """This clone's archive ref, if any, names a commit (else no transaction could move
+    it, and every attempt would look like a lost race)."""
+    if raw is not None and raw != old:
+        raise GitopsError(
+            f"{ARCHIVE_REF} names {raw[:12]}, which is not an archive commit; "
+            f"see `git cat-file -t {ARCHIVE_REF}`",
+            3,
+        )
 
 
 class _Plan:

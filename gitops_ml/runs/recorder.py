@@ -242,6 +242,9 @@ class ActiveRun:
             )
             rec["git"]["snapshot"] = commit
             rec["environment"] = {**whole_env, **rec["environment"]}  # type: ignore[typeddict-item]
+            from gitops_ml.core import archive
+
+            archive.maybe_compact(self.repo)  # past LOCAL_ABOVE run refs: into the archive
             return rec  # type: ignore[return-value]
         finally:
             self.cleanup()

@@ -173,3 +173,66 @@ def test_a_lost_or_garbled_archive_cache_is_rebuilt(project: Path) -> None:
             assert proc.returncode == 0, proc.stderr
             assert json.loads(proc.stdout)["id"] == run_id
         assert cache.read_bytes() != b"\x00garbage" and cache.stat().st_size > 0
+
+
+def test_recording_archives_run_refs_past_the_threshold(project: Path) -> None:
+    """Recording moves the run refs into the archive once more than the threshold gather:
+    a clone that never syncs still holds a bounded number of refs, every id resolving."""
+    env = {"GITOPS_ML_COMPACT_ABOVE": "3"}
+    for _ in range(3):
+        assert cli(project, "run", "--", "true", env=env).returncode == 0
+    assert len(_ref_ids(project)) == 3  # at the threshold: left as refs
+    fourth = cli(project, "run", "--", "true", env=env)
+    assert fourth.returncode == 0, fourth.stderr
+    listed = _listed(project)
+    assert len(listed) == 4 and _ref_ids(project) == []
+    tree = git(project, "ls-tree", "-r", "--name-only", ARCH).split()
+    assert sorted(t.split("/")[-1] for t in tree) == listed
+    assert cli(project, "run", "--", "true", env=env).returncode == 0
+    assert len(_ref_ids(project)) == 1 and len(_listed(project)) == 5
+    assert cli_json(project, "runs", "show", listed[0][:12], "--json")["id"] == listed[0]
+
+
+def test_packed_run_refs_count_toward_the_threshold(project: Path) -> None:
+    """``git gc`` packs refs: packed run refs count too (else they would pile up)."""
+    env = {"GITOPS_ML_COMPACT_ABOVE": "3"}
+    _runs(project, 2)
+    git(project, "pack-refs", "--all", "--prune")
+    assert not list((project / ".git" / "refs" / "runs").iterdir())
+    assert cli(project, "run", "--", "true", env=env).returncode == 0
+    assert len(_ref_ids(project)) == 3  # 2 packed + 1 loose: not above 3
+    assert cli(project, "run", "--", "true", env=env).returncode == 0
+    assert _ref_ids(project) == [] and len(_listed(project)) == 4
+    assert git(project, "fsck", "--no-dangling").strip() == ""
+
+
+def test_recording_compactions_under_concurrent_writers(project: Path) -> None:
+    """Parallel runs each past the threshold race to compact: each run is kept, once."""
+    script = (
+        "import os, subprocess, sys\n"
+        "env = {**os.environ, 'GITOPS_ML_COMPACT_ABOVE': '1'}\n"
+        "procs = [subprocess.Popen(['gitops-ml', 'run', '--', 'true'], env=env)"
+        " for _ in range(6)]\n"
+        "sys.exit(max(p.wait() for p in procs))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" not in proc.stderr  # a lost race is not worth a word
+    ids = _listed(project)
+    assert len(ids) == 6 == len(set(ids))
+    assert len(_ref_ids(project)) <= 6
+    assert git(project, "fsck", "--no-dangling").strip() == ""
+
+
+def test_a_failed_compaction_never_fails_the_run(project: Path) -> None:
+    """An archive ref that names no commit: the run is recorded, one warning, refs kept."""
+    env = {"GITOPS_ML_COMPACT_ABOVE": "1"}
+    _runs(project, 1)
+    blob = git(project, "hash-object", "-w", "--stdin", input="not an archive\n").strip()
+    git(project, "update-ref", ARCH, blob)
+    proc = cli(project, "run", "--", "true", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: run refs not archived" in proc.stderr
+    assert len(_ref_ids(project)) == 2
