@@ -1,8 +1,9 @@
 """``gitops-ml runs compact [--keep N]``: move run refs into ``refs/gitops-ml/archive``.
 
-``sync`` does this on every run (keeping none: the archive is how runs travel); this
-command does it locally, keeping the newest N as ``refs/runs/<id>``. Every run id still
-resolves. Exit codes: 0 done; 2 a bad --keep; 3 concurrent writers kept winning.
+``sync`` does this above 100 run refs and recording above 1,000 (keeping none: the
+archive is how runs travel); this command does it locally, keeping the newest N as
+``refs/runs/<id>``. Every run id still resolves. Exit codes: 0 done; 2 a bad --keep; 3
+concurrent writers kept winning, or the archive ref names something else than a commit.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ What travels, and how (see README, "Collaboration"):
 
 - ``refs/runs/*`` are immutable: a run missing on one side is fetched or pushed. Once
   more than :data:`ARCHIVE_ABOVE` run refs gather, a sync moves them all into
-  ``refs/gitops-ml/archive`` (see :mod:`gitops_ml.core.archive`): one ref whatever the
+  ``refs/gitops-ml/archive`` (recording does too, above 1,000: see
+  :mod:`gitops_ml.core.archive`): one ref whatever the
   number of runs, so a remote's ref advertisement, paid by every plain ``git push`` of
   every teammate, stays small. The remote's archive is merged (the union of both
   indexes) and ours pushed without force; the remote's run refs that the pushed archive
