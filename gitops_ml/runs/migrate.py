@@ -31,9 +31,10 @@ _BATCH = 2000  # records read per batch
 class Migrated:
     """What :func:`migrate` did."""
 
-    __slots__ = ("environments", "lines", "notes", "runs_v1")
+    __slots__ = ("archived", "environments", "lines", "notes", "runs_v1")
 
     def __init__(self) -> None:
+        self.archived = 0  # run refs moved into the archive (more than recording keeps)
         self.runs_v1 = 0  # schema-1 records seen
         self.environments = 0  # environment files added
         self.lines = 0  # obsolete notes lines dropped
@@ -87,4 +88,9 @@ def migrate(repo: gitstore.Repo) -> Migrated:
     if edits:
         gitstore.rewrite_notes(repo, edits, "gitops-ml: migrate: drop per-run notes lines\n")
         done.notes = len(edits)
+    from gitops_ml.core import archive
+
+    if archive.run_refs_estimate(repo) > archive.local_above():
+        # what recording would have done all along: now, rather than in the next run
+        done.archived = len(archive.compact(repo, 0).archived)
     return done

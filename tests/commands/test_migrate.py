@@ -49,3 +49,17 @@ def test_migrate_twice(project: Path) -> None:
     assert shown["environment"]["distributions"] == {"numpy": "2.0.0"}
     # a v2 run in the same environment as a migrated one would share its file
     assert len(cli_json(project, "runs", "ls", "--json")) == 3
+
+
+def test_migrate_archives_run_refs_past_the_threshold(project: Path) -> None:
+    """A 0.1 repository kept every run as a ref: migrate archives them as recording would,
+    rather than leaving it to the next run; every id still resolves."""
+    old = [v01.write_run(project, env=v01.environment()) for _ in range(3)]
+    env = {"GITOPS_ML_COMPACT_ABOVE": "2"}
+    proc = cli(project, "migrate", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 run refs moved into refs/gitops-ml/archive" in proc.stdout
+    assert git(project, "for-each-ref", "refs/runs/") == ""
+    assert sorted(r["id"] for r in cli_json(project, "runs", "ls", "--json")) == sorted(old)
+    again = cli(project, "migrate", env=env)
+    assert "nothing to migrate" in again.stdout
