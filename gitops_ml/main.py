@@ -5,18 +5,26 @@ Each subcommand lives in ``gitops_ml/commands/<module>.py`` with ``configure(par
 the invoked command's module is imported and only its parser is built, so ``--help``, the
 hooks and ``run`` start fast. A new command is a new module plus one row here.
 
+A command module may also offer ``quick(argv) -> int | None`` with ``QUICK_ARGS``, the
+argument lists it takes: for those, it is asked first, before argparse is imported or
+any parser built, and ``None`` from it means the usual path (``data status`` answers
+this way when nothing changed). This module imports nothing else at the top for that.
+
 Exit codes: 0 ok, 1 check failed, 2 usage or input error, 3 environment error, 130 Ctrl-C.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from collections.abc import Sequence
 
 from gitops_ml.core.errors import OK, USAGE
 from gitops_ml.version import __version__
+
+TYPE_CHECKING = False  # argparse, typing and collections cost ~5 ms: only where used
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import ModuleType
 
 EPILOG = (
     "exit codes: 0 ok, 1 check failed, 2 usage/input error, 3 environment error, 130 interrupted"
@@ -59,11 +67,6 @@ GROUPS = {
     "data": "data versioning: status, push, pull",
     "ci": "continuous integration: claimed runs, verify, report, grid matrix",
 }
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _usage(group: str | None = None) -> str:
@@ -151,14 +154,38 @@ def _find(rest: list[str]) -> tuple[str, str, str, list[str]] | int:
     return USAGE
 
 
+def _command(module: str) -> ModuleType:
+    """``gitops_ml.commands.<module>``, imported (``__import__``: no importlib)."""
+    name = f"gitops_ml.commands.{module}"
+    __import__(name)
+    return sys.modules[name]
+
+
 def build_parser(words: str) -> tuple[argparse.ArgumentParser, str]:
     """The parser of one command (``words`` as in :data:`COMMANDS`) and its module name."""
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.exit(2, f"{self.prog}: error: {message}\n")
+
     for w, module, help_text in COMMANDS:
         if w == words:
             parser = _Parser(prog=f"gitops-ml {words}", description=help_text, epilog=EPILOG)
-            importlib.import_module(f"gitops_ml.commands.{module}").configure(parser)
+            _command(module).configure(parser)
             return parser, module
     raise KeyError(words)
+
+
+def _chdir(directory: str) -> None:
+    import os
+
+    try:
+        os.chdir(directory)
+    except OSError as exc:
+        from gitops_ml.core.errors import UsageError
+
+        raise UsageError(f"-C {directory}: {exc.strerror}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,22 +206,24 @@ def _dispatch(argv: list[str]) -> int:
     found = _find(rest)
     if isinstance(found, int):
         return found
-    words, _, _, tail = found
-    parser, module_name = build_parser(words)
+    words, module_name, _, tail = found
+    module = _command(module_name)
+    moved = False
+    if tuple(tail) in getattr(module, "QUICK_ARGS", ()):
+        # arguments the parser takes as they are: -C next, as after parsing
+        if directory:
+            _chdir(directory)
+            moved = True
+        code = module.quick(tail)
+        if code is not None:
+            return int(code)
+    parser, _ = build_parser(words)
     if words not in ("run", "hook"):
         tail = _glue_dash_values(tail)
     args = parser.parse_args(tail)
     args.command, args.directory = words, directory
-    if directory:
-        import os
-
-        try:
-            os.chdir(directory)
-        except OSError as exc:
-            from gitops_ml.core.errors import UsageError
-
-            raise UsageError(f"-C {directory}: {exc.strerror}") from None
-    module = sys.modules[f"gitops_ml.commands.{module_name}"]
+    if directory and not moved:
+        _chdir(directory)
     return int(module.main(args))
 
 

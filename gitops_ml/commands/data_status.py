@@ -1,17 +1,22 @@
 """``gitops-ml data status [--json]``: declared data now vs. as the last run recorded it
-(the service: :mod:`gitops_ml.data.status`)."""
+(the service: :mod:`gitops_ml.data.status`).
+
+With nothing changed, :func:`quick` answers before any parser is built, from the rows
+the last whole run kept (:mod:`gitops_ml.data.quickstatus`); this module imports nothing
+else at the top, so that path stays lean.
+"""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-
-from gitops_ml.core import config, gitstore
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
+
+# The argument lists :func:`quick` is tried with (``gitops_ml.main`` checks them first).
+QUICK_ARGS: tuple[tuple[str, ...], ...] = ((), ("--json",))
 
 
 def _yes(value: Any) -> str:
@@ -67,8 +72,33 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _show(rows: list[dict[str, Any]], store: str | None, as_json: bool) -> None:
+    if as_json:
+        import json
+
+        print(json.dumps(rows, indent=2))
+    else:
+        render(rows, store)
+
+
+def quick(argv: list[str]) -> int | None:
+    """The answer with nothing changed since the last ``data status`` (``argv``: one of
+    :data:`QUICK_ARGS`); None when the whole path must run."""
+    from gitops_ml.data.quickstatus import answer
+
+    rows = answer()
+    if rows is None:
+        return None
+    _show(rows, None, argv == ["--json"])
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
+    from gitops_ml.core import config, gitstore
+    from gitops_ml.data.quickstatus import inputs
+
     repo = gitstore.open_repo()
+    stamps = inputs(repo.top)  # before the config is read: see quickstatus.keep
     cfg = config.load(repo.top)
     if not cfg.data:
         if args.json:
@@ -79,9 +109,7 @@ def main(args: argparse.Namespace) -> int:
     from gitops_ml.data.status import collect
     from gitops_ml.runs import index
 
-    rows = collect(repo, cfg, index.last_data(repo).values())
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        render(rows, cfg.store)
+    last, refs = index.last_data_resting(repo)
+    rows = collect(repo, cfg, last.values(), snapshot=(stamps, refs))
+    _show(rows, cfg.store, args.json)
     return 0

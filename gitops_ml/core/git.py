@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-from collections.abc import Mapping, Sequence
 
 from gitops_ml.core.errors import ENVIRONMENT, EnvironmentProblem, GitopsError, UsageError
+
+TYPE_CHECKING = False  # subprocess, shutil and collections cost ~3 ms: only where used
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Mapping, Sequence
 
 # Variables a parent git process (a hook) leaks into ours; they would point our git calls
 # at the wrong repository or index.
@@ -27,6 +29,8 @@ def git_env(
 
 
 def git_exe() -> str:
+    import shutil
+
     exe = shutil.which("git")
     if exe is None:
         raise EnvironmentProblem("git is not installed or not on PATH: install git and retry")
@@ -55,6 +59,8 @@ def run(
     check: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` and return the completed process (bytes)."""
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", *args],
@@ -80,6 +86,43 @@ def out(
 ) -> str:
     """Run ``git ARGS`` and return stdout as text, stripped of the final newline."""
     return run(args, cwd, input=input, env=env).stdout.decode().rstrip("\n")
+
+
+def quick(args: Sequence[str], extra: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+    """``(exit code, stdout)`` of ``git ARGS`` (its stderr dropped), for the start-up path
+    of a short command: ``posix_spawnp`` and a pipe instead of :mod:`subprocess`, whose
+    import costs more than the git call. ``cwd`` is given as ``-C DIR`` in ``args``.
+
+    Raises OSError when git cannot be started (not on PATH, no ``posix_spawnp`` here).
+    """
+    r, w = os.pipe()  # both close-on-exec; the child's stdout is a dup2 of ``w``
+    if min(r, w) < 3:  # a standard stream was closed: leave it to subprocess
+        os.close(r)
+        os.close(w)
+        raise OSError("standard streams closed")
+    try:
+        pid = os.posix_spawnp(
+            "git",
+            ["git", *args],
+            git_env(extra),
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, w, 1),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            ],
+        )
+    except BaseException:
+        os.close(r)
+        raise
+    finally:
+        os.close(w)
+    chunks = []
+    try:
+        while chunk := os.read(r, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks)
 
 
 def not_a_repo(path: str) -> UsageError:

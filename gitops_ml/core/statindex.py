@@ -7,9 +7,9 @@ the directory with the stat it had when it was last hashed, and ``<key>.json`` t
 directory's entry (hash, size, files) and the stat of each of its folders. A lookup is a
 hit when every folder's mtime, ctime and inode are as recorded (they move whenever an
 entry is added, removed or renamed in it: new and deleted files, FIFOs, links) and
-``git ls-files -m -d`` run on that index lists no file (size, mtime, ctime, inode, owner
-and executable bit compared by git, with ``core.checkStat`` and friends forced to their
-strict defaults).
+``git diff-files --quiet`` run on that index finds no file changed (size, mtime, ctime,
+inode, owner and executable bit compared by git, with ``core.checkStat`` and friends
+forced to their strict defaults: :mod:`gitops_ml.core.statcheck`).
 
 Kept only for a directory of at least :data:`MIN_FILES` regular files (no symlink: git
 would stat the link, not the file it points to), declared by a plain path inside the
@@ -26,11 +26,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat
 import struct
 import time
 
 from gitops_ml.core.atomic import atomic_path
+from gitops_ml.core.statcheck import CHECK, Folders, folders_unchanged, stamp
 
 TYPE_CHECKING = False  # typing costs ~2-7 ms to import: only for the type checker
 if TYPE_CHECKING:
@@ -43,22 +43,7 @@ _EMPTY_BLOB = {
     "sha1": bytes.fromhex("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"),
     "sha256": bytes.fromhex("473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813"),
 }
-_STRICT = (
-    "-c",
-    "core.checkStat=default",
-    "-c",
-    "core.trustctime=true",
-    "-c",
-    "core.fileMode=true",
-    "-c",
-    "core.ignoreStat=false",
-    "-c",
-    "core.fsmonitor=false",
-)
 _U32 = 0xFFFFFFFF
-
-# (relative folder, mtime_ns, ctime_ns, inode) of every folder, the top one as ""
-Folders = list[tuple[str, int, int, int]]
 
 
 class StatIndex:
@@ -68,6 +53,9 @@ class StatIndex:
         self.top = os.fspath(top)
         self.where = os.path.join(os.fspath(state_dir), "statindex")
         self.object_format = object_format
+        # full path -> (index file, its stamp, its .json, its stamp, folders) of each
+        # lookup that was a hit (statcheck.stamp, taken before the .json was read)
+        self.hits: dict[str, tuple[str, list[int] | None, str, list[int] | None, Folders]] = {}
 
     def _paths(self, full: str) -> tuple[str, str]:
         from gitops_ml.core.hashing import hash_bytes
@@ -90,6 +78,9 @@ class StatIndex:
         if not self._usable(rel, full):
             return None
         idx, meta = self._paths(full)
+        stamps = (stamp(idx), stamp(meta))  # before reading: a rewrite since shows
+        if stamps[0] is None:
+            return None  # git would take a missing index for an empty one: a false hit
         try:
             with open(meta, encoding="utf-8") as fh:
                 kept: dict[str, Any] = json.load(fh)
@@ -97,7 +88,7 @@ class StatIndex:
                 kept.get("v") == VERSION
                 and kept.get("full") == full
                 and kept.get("format") == self.object_format
-                and _folders_unchanged(full, kept["folders"])
+                and folders_unchanged(full, kept["folders"])
             )
             entry = (str(kept["hash"]), int(kept["size"]), int(kept["files"]))
         except (OSError, ValueError, TypeError, KeyError):
@@ -107,13 +98,11 @@ class StatIndex:
         from gitops_ml.core import git
 
         # no pathspec: the index holds this directory's files only (matching one costs ~1 ms)
-        proc = git.run(
-            [*_STRICT, "ls-files", "-z", "-m", "-d"],
-            self.top,
-            env={"GIT_INDEX_FILE": idx},
-            check=False,
-        )
-        return entry if proc.returncode == 0 and not proc.stdout else None
+        proc = git.run(CHECK, self.top, env={"GIT_INDEX_FILE": idx}, check=False)
+        if proc.returncode != 0 or proc.stdout:
+            return None
+        self.hits[full] = (idx, stamps[0], meta, stamps[1], kept["folders"])
+        return entry
 
     def record(
         self,
@@ -228,14 +217,3 @@ class StatIndex:
         body = b"".join(out)
         digest = hashlib.sha256(body) if sha256 else hashlib.sha1(body)
         return body + digest.digest()
-
-
-def _folders_unchanged(full: str, folders: Folders) -> bool:
-    """Whether every folder is still a folder with the recorded mtime, ctime and inode."""
-    for sub, mtime, ctime, ino in folders:
-        st = os.lstat(os.path.join(full, sub) if sub else full)
-        if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (mtime, ctime, ino):
-            return False
-        if not stat.S_ISDIR(st.st_mode):
-            return False
-    return True

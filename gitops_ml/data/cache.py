@@ -94,10 +94,13 @@ class LocalStore:
         store's layout). Objects are never removed from the cache except a corrupt one,
         whose quarantine clears every mark; a deleted cache takes the manifests with it.
         """
+        mark, kept = self.complete_paths(manifest)
+        return os.path.exists(mark) and os.path.exists(kept)
+
+    def complete_paths(self, manifest: str) -> tuple[str, str]:
+        """The two files :meth:`is_complete` asks for: the mark and the manifest."""
         root = os.fspath(self.root)
-        return os.path.exists(f"{root}/../complete/{manifest}") and os.path.exists(
-            f"{root}/{manifest[:2]}/{manifest[2:]}"
-        )
+        return f"{root}/../complete/{manifest}", f"{root}/{manifest[:2]}/{manifest[2:]}"
 
     def mark_complete(self, manifest: str) -> None:
         """Remember that a directory's manifest and all of its files are cached."""

@@ -142,10 +142,19 @@ class _Status:
 
 
 def collect(
-    repo: Repo, cfg: Config, recorded: Iterable[tuple[str, dict[str, Any]]]
+    repo: Repo,
+    cfg: Config,
+    recorded: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    snapshot: tuple[tuple[list[int] | None, list[int] | None], str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per declared data path; ``recorded``: ``(run id, data entry)`` of every run,
-    oldest first (the latest entry for a path wins)."""
+    oldest first (the latest entry for a path wins).
+
+    ``snapshot``: ``(config stamps, refs fingerprint)`` as :func:`quickstatus.keep
+    <gitops_ml.data.quickstatus.keep>` takes them: the rows are kept for the next
+    ``data status`` when they qualify.
+    """
     last: dict[str, tuple[str, dict[str, Any]]] = {}
     for run_id, entry in recorded:
         last[str(entry.get("path"))] = (run_id, entry)
@@ -153,4 +162,16 @@ def collect(
     rows = [status.row(rel, last.get(rel)) for rel in cfg.data]
     status.cache.save()
     status.pushed(rows)
+    if snapshot is not None:
+        from gitops_ml.data import quickstatus
+
+        quickstatus.keep(
+            repo,
+            cfg,
+            rows,
+            config_stamps=snapshot[0],
+            refs=snapshot[1],
+            stat_index=status.stat_index,
+            local=status.local,
+        )
     return rows

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from gitops_ml.core import gitstore, record
+from gitops_ml.core import gitstore, record, refstamp
 from gitops_ml.core.errors import UsageError
 from gitops_ml.core.facts import parse_facts
 
@@ -47,7 +47,6 @@ FILE = "index.sqlite"
 LISTING = "ls.json"  # the whole `runs ls --json` output, while the index is unchanged
 DATA_LAST = "data-last.json"  # each data path's last recorded entry, while the refs rest
 _OLD_FILES = ("index.bin", "records.bin")  # the marshal index of 0.1
-_RACY_NS = 2_000_000_000
 RUN_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")  # a ULID, as refs/runs/<id> must be named
 _SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT);
@@ -287,26 +286,7 @@ class RunIndex:
 
 def _fingerprint(repo: gitstore.Repo) -> str | None:
     """A stat summary of where refs live; None when too recent to trust (racy)."""
-    base = repo.common_dir
-    now = time.time_ns()
-    parts = []
-    for rel in (
-        "packed-refs",
-        "refs/runs",
-        "refs/notes",
-        gitstore.NOTES_REF,
-        "refs/gitops-ml",
-        "reftable/tables.list",
-    ):
-        try:
-            st = os.stat(base / rel)
-        except OSError:
-            parts.append(f"{rel}:-")
-            continue
-        if now - st.st_mtime_ns < _RACY_NS:
-            return None
-        parts.append(f"{rel}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}")
-    return "|".join(parts)
+    return refstamp.fingerprint(repo.common_dir)
 
 
 def _connect(path: Path | None) -> sqlite3.Connection:
@@ -412,6 +392,15 @@ def last_data(repo: gitstore.Repo) -> dict[str, tuple[str, dict[str, Any]]]:
     instead of opening the database (sqlite3 and the query: ~5 ms). Unreadable runs
     are warned about either way.
     """
+    return last_data_resting(repo)[0]
+
+
+def last_data_resting(
+    repo: gitstore.Repo,
+) -> tuple[dict[str, tuple[str, dict[str, Any]]], str | None]:
+    """:func:`last_data` and the refs' fingerprint (:mod:`gitops_ml.core.refstamp`) it
+    holds for: None when the refs moved within the racy window or while they were read,
+    or when a run is unreadable (its warning is part of the answer)."""
     fp = _fingerprint(repo)
     key = f"{INDEX_VERSION}|{fp}"
     path = repo.state_dir / DATA_LAST
@@ -421,7 +410,8 @@ def last_data(repo: gitstore.Repo) -> dict[str, tuple[str, dict[str, Any]]]:
                 saved = json.load(fh)
             if saved["key"] == key:
                 _warn_bad((str(i), str(w)) for i, w in saved["bad"])
-                return {str(p): (str(r), dict(e)) for p, (r, e) in saved["last"].items()}
+                last = {str(p): (str(r), dict(e)) for p, (r, e) in saved["last"].items()}
+                return last, None if saved["bad"] else fp
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             pass
     idx = load(repo, quiet=True)
@@ -434,7 +424,8 @@ def last_data(repo: gitstore.Repo) -> dict[str, tuple[str, dict[str, Any]]]:
         text = json.dumps({"key": key, "bad": bad, "last": last}, separators=(",", ":"))
         with contextlib.suppress(OSError):
             write_atomic(path, text, durable=False, mkdir=True)
-    return last
+        return last, None if bad else fp
+    return last, None
 
 
 # ---------------------------------------------------------------- single runs

@@ -131,7 +131,7 @@ def test_stat_cache_spares_the_second_hash(tmp_path: Path, monkeypatch: pytest.M
 
 def test_big_directory_answered_by_git_stat_pass(tmp_path: Path) -> None:
     """1,000+ files: once recorded, an unchanged directory is answered by one git
-    ls-files over a private index (no Python walk), and an edit that keeps the size and
+    diff-files over a private index (no Python walk), and an edit that keeps the size and
     puts the mtime back is still reported, file by file."""
     repo = make_data_project(tmp_path / "p", None)
     for i in range(1000):
@@ -145,7 +145,7 @@ def test_big_directory_answered_by_git_stat_pass(tmp_path: Path) -> None:
     rows = {r["path"]: r for r in json.loads(proc.stdout)}
     assert rows["images"]["state"] == "unchanged" and rows["images"]["recorded"]["run"] == run
     ran = [json.loads(line).get("argv", [])[1:] for line in trace.read_text().splitlines()]
-    assert any("ls-files" in argv for argv in ran)
+    assert any("diff-files" in argv for argv in ran)
 
     target = repo / "images" / "bulk" / "f0500.txt"
     st = target.stat()

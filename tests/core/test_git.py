@@ -66,3 +66,32 @@ def test_not_a_repo_message() -> None:
     err = git.not_a_repo(os.sep + "tmp")
     assert isinstance(err, UsageError)
     assert str(err) == "/tmp: not a git repository (run 'git init' first, or cd into one)"
+
+
+def test_quick_gives_exit_code_and_stdout_without_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "r"
+    run_git(tmp_path, "init", "-q", str(repo))
+    monkeypatch.setenv("GIT_DIR", "/elsewhere")  # leaked by a hook: dropped, as for run()
+    code, out = git.quick(["-C", str(repo), "rev-parse", "--show-toplevel"])
+    assert (code, out.decode().strip()) == (0, str(repo.resolve()))
+    code, out = git.quick(["-C", str(repo), "rev-parse", "--verify", "nope"])
+    assert code == 128 and out == b""
+    assert capfd.readouterr().err == ""  # git's complaint went to /dev/null
+    code, out = git.quick(["-C", str(repo), "config", "--get", "x.y"])
+    assert (code, out) == (1, b"")  # not set
+    code, out = git.quick(
+        ["-C", str(repo), "config", "--get", "x.y"],
+        {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "x.y", "GIT_CONFIG_VALUE_0": "z"},
+    )
+    assert (code, out) == (0, b"z\n")  # ``extra`` reaches git's environment
+    big = "a" * 100_000  # more than a pipe holds (64 KiB): read while git writes
+    code, out = git.quick(["-C", str(repo), "-c", f"x.big={big}", "config", "--get", "x.big"])
+    assert (code, out) == (0, big.encode() + b"\n")
+
+
+def test_quick_without_git_on_path_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(FileNotFoundError):
+        git.quick(["--version"])

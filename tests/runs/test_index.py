@@ -221,3 +221,29 @@ def test_last_data_is_the_newest_entry_of_each_path(project: Path) -> None:
         "data": (ids[1], "c"),
         "raw": (ids[2], "e"),
     }
+
+
+def test_last_data_resting_gives_the_refs_fingerprint_only_at_rest(tmp_path: Path) -> None:
+    """The fingerprint comes with the entries only while the refs rest and every run is
+    readable (the unreadable run's warning is part of the answer): from the database and
+    from the derived file alike."""
+    from gitops_ml.core import gitstore, refstamp
+    from gitops_ml.runs import index
+    from tests.data_helpers import make_data_project, record_run
+
+    repo = make_data_project(tmp_path / "p", None)
+    run = record_run(repo)
+    opened = gitstore.open_repo(repo)
+    last, fp = index.last_data_resting(opened)
+    assert fp is None and {r for r, _ in last.values()} == {run}  # refs just moved
+    _age_refs(repo)
+    for _ in range(2):  # built from the database, then read from data-last.json
+        last, fp = index.last_data_resting(opened)
+        assert fp is not None and fp == refstamp.fingerprint(repo / ".git")
+        assert {r for r, _ in last.values()} == {run}
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "update-ref", "refs/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV", head)  # not a run
+    _age_refs(repo)
+    for _ in range(2):
+        last, fp = index.last_data_resting(opened)
+        assert fp is None and {r for r, _ in last.values()} == {run}

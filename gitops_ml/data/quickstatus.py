@@ -1,0 +1,161 @@
+"""``data status`` with nothing changed, answered from a snapshot at start-up.
+
+When a whole ``data status`` finds every declared path unchanged, each one a directory
+its private git index vouched for (:mod:`gitops_ml.core.statindex`), every one complete
+in the local cache, and no ``store:`` configured, it keeps its rows in
+``.git/gitops-ml/status-quick.bin`` (marshal) with what they were derived from: the
+stat of ``gitops-ml.yaml`` and of the config schema, the refs' fingerprint
+(:mod:`gitops_ml.core.refstamp`), each directory's private index and its folders, and
+the cache files the "cached" column rests on. Otherwise the file is removed.
+
+:func:`answer` checks all of it again (the folders from Python, the files by git's stat
+pass over the same private index, exactly as the lookup does) and returns the rows only
+when every input is as it was; ``None`` sends the command down its whole path. It
+imports nothing beyond ``os`` and ``marshal`` (builtin) and starts git with
+``posix_spawnp`` (:func:`gitops_ml.core.git.quick`): the whole path's imports (argparse,
+subprocess, pathlib, json, re, blake3) cost more than git's stat pass itself.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+import gitops_ml.core
+from gitops_ml.core import git, refstamp, statcheck
+from gitops_ml.version import __version__
+
+TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
+
+    from gitops_ml.core.config import Config
+    from gitops_ml.core.gitstore import Repo
+    from gitops_ml.core.statindex import StatIndex
+    from gitops_ml.data.cache import LocalStore
+
+FILE = "status-quick.bin"
+VERSION = 1
+CONFIG = "gitops-ml.yaml"
+SCHEMA = os.path.join(os.path.dirname(gitops_ml.core.__file__), "config.schema.json")
+_REV_PARSE = (
+    "rev-parse",
+    "--show-toplevel",
+    "--absolute-git-dir",
+    "--git-common-dir",
+    "--show-prefix",
+    "--show-object-format",
+)
+
+
+def inputs(top: str | os.PathLike[str]) -> tuple[list[int] | None, list[int] | None]:
+    """The stats of ``gitops-ml.yaml`` and the schema, taken before the config is read."""
+    return statcheck.stamp(os.path.join(top, CONFIG)), statcheck.stamp(SCHEMA)
+
+
+def keep(
+    repo: Repo,
+    cfg: Config,
+    rows: list[dict[str, Any]],
+    *,
+    config_stamps: tuple[list[int] | None, list[int] | None],
+    refs: str | None,
+    stat_index: StatIndex,
+    local: LocalStore,
+) -> None:
+    """Write the snapshot when ``rows`` qualify (module docs), else remove it.
+
+    ``config_stamps``: :func:`inputs` taken before the config was read; ``refs``: the
+    fingerprint the last data entries were read under (None: not at rest).
+    """
+    import contextlib
+
+    path = os.path.join(repo.state_dir, FILE)
+    top = os.fspath(repo.top)
+    dirs: list[tuple[str, str, list[int] | None, str, list[int] | None, Any]] = []
+    must_exist: list[str] = []
+    ok = (
+        refs is not None
+        and not cfg.store
+        and bool(rows)
+        and None not in config_stamps
+        and inputs(top) == config_stamps
+    )
+    for row in rows if ok else []:
+        full = os.path.join(top, row["path"])
+        hit = stat_index.hits.get(full)
+        if (
+            hit is None
+            or row["state"] != "unchanged"
+            or row["kind"] != "dir"
+            or row.get("cached") is not True
+            or row.get("problem")
+            or row.get("changes")
+            or not local.is_complete(row["hash"])
+        ):
+            ok = False
+            break
+        idx, idx_stamp, meta, meta_stamp, folders = hit
+        dirs.append((full, idx, idx_stamp, meta, meta_stamp, folders))
+        must_exist.extend(local.complete_paths(row["hash"]))
+    if not ok:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return
+    snapshot = {
+        "v": VERSION,
+        "version": __version__,
+        "top": top,
+        "git_dir": os.fspath(repo.git_dir),
+        "format": repo.object_format,
+        "config": config_stamps[0],
+        "schema": config_stamps[1],
+        "refs": refs,
+        "dirs": dirs,
+        "exist": must_exist,
+        "rows": rows,
+    }
+    from gitops_ml.core.atomic import write_atomic
+
+    with contextlib.suppress(OSError, ValueError):  # ValueError: not marshal's types
+        write_atomic(repo.state_dir / FILE, marshal.dumps(snapshot), durable=False)
+
+
+def answer() -> list[dict[str, Any]] | None:
+    """The rows of the last ``data status`` if nothing they rest on changed, else None."""
+    try:
+        return _answer()
+    except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
+        return None
+
+
+def _answer() -> list[dict[str, Any]] | None:
+    code, out = git.quick(_REV_PARSE)
+    lines = out.decode().split("\n")
+    if code != 0 or len(lines) < 5 or not lines[0]:
+        return None
+    top, git_dir, common = lines[0], lines[1], lines[2]
+    common = os.path.realpath(os.path.join(os.getcwd(), common))
+    with open(os.path.join(common, "gitops-ml", FILE), "rb") as fh:
+        kept = marshal.load(fh)
+    if not (
+        kept["v"] == VERSION
+        and kept["version"] == __version__
+        and kept["top"] == top
+        and kept["git_dir"] == git_dir
+        and kept["format"] == (lines[4].strip() or "sha1")
+        and inputs(top) == (kept["config"], kept["schema"])
+        and refstamp.fingerprint(common) == kept["refs"]
+        and all(os.path.exists(p) for p in kept["exist"])
+    ):
+        return None
+    for full, idx, idx_stamp, meta, meta_stamp, folders in kept["dirs"]:
+        if statcheck.stamp(idx) != idx_stamp or statcheck.stamp(meta) != meta_stamp:
+            return None
+        if not statcheck.folders_unchanged(full, folders):
+            return None
+        code, out = git.quick(["-C", top, *statcheck.CHECK], {"GIT_INDEX_FILE": idx})
+        if code != 0 or out:
+            return None
+    rows: list[dict[str, Any]] = kept["rows"]
+    return rows
