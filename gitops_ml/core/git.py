@@ -88,10 +88,11 @@ def out(
     return run(args, cwd, input=input, env=env).stdout.decode().rstrip("\n")
 
 
-def quick(args: Sequence[str], extra: Mapping[str, str] | None = None) -> tuple[int, bytes]:
-    """``(exit code, stdout)`` of ``git ARGS`` (its stderr dropped), for the start-up path
-    of a short command: ``posix_spawnp`` and a pipe instead of :mod:`subprocess`, whose
-    import costs more than the git call. ``cwd`` is given as ``-C DIR`` in ``args``.
+def start(args: Sequence[str], extra: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """Start ``git ARGS`` for the start-up path of a short command: ``posix_spawnp`` and
+    a pipe instead of :mod:`subprocess`, whose import costs more than the git call.
+    ``(pid, fd of its stdout)`` for :func:`finish`; its stderr goes to /dev/null and the
+    directory is given as ``-C DIR`` in ``args``.
 
     Raises OSError when git cannot be started (not on PATH, no ``posix_spawnp`` here).
     """
@@ -115,6 +116,12 @@ def quick(args: Sequence[str], extra: Mapping[str, str] | None = None) -> tuple[
         raise
     finally:
         os.close(w)
+    return pid, r
+
+
+def finish(child: tuple[int, int]) -> tuple[int, bytes]:
+    """``(exit code, stdout)`` of a git started by :func:`start` (waits for it)."""
+    pid, r = child
     chunks = []
     try:
         while chunk := os.read(r, 65536):
@@ -123,6 +130,11 @@ def quick(args: Sequence[str], extra: Mapping[str, str] | None = None) -> tuple[
         os.close(r)
         _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), b"".join(chunks)
+
+
+def quick(args: Sequence[str], extra: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+    """``(exit code, stdout)`` of ``git ARGS``: :func:`start` then :func:`finish`."""
+    return finish(start(args, extra))
 
 
 def not_a_repo(path: str) -> UsageError:

@@ -130,32 +130,101 @@ def answer() -> list[dict[str, Any]] | None:
 
 
 def _answer() -> list[dict[str, Any]] | None:
-    code, out = git.quick(_REV_PARSE)
-    lines = out.decode().split("\n")
-    if code != 0 or len(lines) < 5 or not lines[0]:
-        return None
-    top, git_dir, common = lines[0], lines[1], lines[2]
-    common = os.path.realpath(os.path.join(os.getcwd(), common))
-    with open(os.path.join(common, "gitops-ml", FILE), "rb") as fh:
-        kept = marshal.load(fh)
-    if not (
-        kept["v"] == VERSION
-        and kept["version"] == __version__
-        and kept["top"] == top
-        and kept["git_dir"] == git_dir
-        and kept["format"] == (lines[4].strip() or "sha1")
-        and inputs(top) == (kept["config"], kept["schema"])
-        and refstamp.fingerprint(common) == kept["refs"]
-        and all(os.path.exists(p) for p in kept["exist"])
-    ):
-        return None
-    for full, idx, idx_stamp, meta, meta_stamp, folders in kept["dirs"]:
-        if statcheck.stamp(idx) != idx_stamp or statcheck.stamp(meta) != meta_stamp:
+    # git's stat pass over each private index is started on the snapshot found by a
+    # guess (the .git folder above), while rev-parse says where the repository really
+    # is; the guess is then checked (else: the snapshot rev-parse points to, in turn).
+    rev: tuple[int, int] | None = git.start(_REV_PARSE)
+    started: list[tuple[int, int]] = []
+    try:
+        guess = _guess()
+        kept = _snapshot(guess) if guess is not None else None
+        if kept is not None:
+            if not _dirs_as_kept(kept):
+                return None  # a folder or an index moved (or the guess was wrong)
+            started = _check_files(kept)
+        assert rev is not None
+        code, out = git.finish(rev)
+        rev = None
+        lines = out.decode().split("\n")
+        if code != 0 or len(lines) < 5 or not lines[0]:
             return None
-        if not statcheck.folders_unchanged(full, folders):
+        top, git_dir, common = lines[0], lines[1], lines[2]
+        common = os.path.realpath(os.path.join(os.getcwd(), common))
+        if kept is None or guess is None or common != os.path.realpath(guess):
+            _finish(started)
+            started = []
+            kept = _snapshot(common)
+            if kept is None or not _dirs_as_kept(kept):
+                return None
+            started = _check_files(kept)
+        if not (
+            kept["top"] == top
+            and kept["git_dir"] == git_dir
+            and kept["format"] == (lines[4].strip() or "sha1")
+            and inputs(top) == (kept["config"], kept["schema"])
+            and refstamp.fingerprint(common) == kept["refs"]
+            and all(os.path.exists(p) for p in kept["exist"])
+        ):
             return None
-        code, out = git.quick(["-C", top, *statcheck.CHECK], {"GIT_INDEX_FILE": idx})
-        if code != 0 or out:
+        checked, started = _finish(started), []
+        if any(code != 0 or out for code, out in checked):
             return None
+    finally:
+        if rev is not None:
+            git.finish(rev)
+        _finish(started)
     rows: list[dict[str, Any]] = kept["rows"]
     return rows
+
+
+def _guess() -> str | None:
+    """The ``.git`` folder in the current directory or the nearest one above it."""
+    here = os.getcwd()
+    while True:
+        candidate = os.path.join(here, ".git")
+        if os.path.isdir(candidate):
+            return candidate
+        up = os.path.dirname(here)
+        if up == here:
+            return None
+        here = up
+
+
+def _snapshot(common: str) -> dict[str, Any] | None:
+    """The snapshot kept in the repository whose common git folder is ``common``."""
+    try:
+        with open(os.path.join(common, "gitops-ml", FILE), "rb") as fh:
+            kept: dict[str, Any] = marshal.load(fh)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(kept, dict) or kept.get("v") != VERSION:
+        return None
+    return kept if kept.get("version") == __version__ else None
+
+
+def _dirs_as_kept(kept: dict[str, Any]) -> bool:
+    """Each private index and each folder of its directory as when the rows were kept."""
+    for full, idx, idx_stamp, meta, meta_stamp, folders in kept["dirs"]:
+        if statcheck.stamp(idx) != idx_stamp or statcheck.stamp(meta) != meta_stamp:
+            return False
+        if not statcheck.folders_unchanged(full, folders):
+            return False
+    return True
+
+
+def _check_files(kept: dict[str, Any]) -> list[tuple[int, int]]:
+    """git's stat pass over each directory's private index, started (see ``_finish``)."""
+    top = kept["top"]
+    started = []
+    try:
+        for _, idx, _, _, _, _ in kept["dirs"]:
+            started.append(git.start(["-C", top, *statcheck.CHECK], {"GIT_INDEX_FILE": idx}))
+    except BaseException:
+        _finish(started)
+        raise
+    return started
+
+
+def _finish(started: list[tuple[int, int]]) -> list[tuple[int, bytes]]:
+    """Wait for every started git; their ``(exit code, stdout)``."""
+    return [git.finish(child) for child in started]

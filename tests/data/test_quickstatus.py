@@ -196,6 +196,23 @@ def test_any_change_takes_the_whole_path(tmp_path: Path, change: Callable[[Path]
         assert not (repo / SNAPSHOT).exists()  # a changed row is never kept
 
 
+def test_a_linked_worktree_finds_the_snapshot_where_git_says(tmp_path: Path) -> None:
+    """No ``.git`` folder above a linked worktree: the snapshot is found through
+    rev-parse (the repository's common folder), and still only for that work tree."""
+    repo = _project(tmp_path / "p")
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt))
+    for src in sorted((repo / "big").rglob("*.txt")):
+        write(wt / src.relative_to(repo), src.read_text())
+    _age(wt / "big")
+    time.sleep(1.02 - time.time() % 1)
+    for _ in range(2):
+        _status(wt)  # walks and keeps its private index, then keeps the snapshot
+    _mark(repo)  # the common folder's snapshot: the worktree's rows now
+    assert "FROM-SNAPSHOT" in _status(wt)
+    assert "FROM-SNAPSHOT" not in _status(repo)  # another work tree: the whole path
+
+
 def test_not_kept_with_a_store(tmp_path: Path) -> None:
     repo = _project(tmp_path / "p", store=str(tmp_path / "store"))
     assert not (repo / SNAPSHOT).exists()
