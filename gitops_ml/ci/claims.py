@@ -15,6 +15,7 @@ from gitops_ml.runs import index
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 CI_TAG = "ci"
@@ -45,9 +46,19 @@ def _linked(facts: list[dict[str, Any]]) -> list[str]:
     return [str(f["commit"]) for f in facts if f.get("type") == "link" and f.get("commit")]
 
 
-def with_facts(repo: gitstore.Repo) -> list[dict[str, Any]]:
-    """Every readable run, oldest first, each with its ``notes`` facts."""
-    return index.load(repo, quiet=True).runs()
+LINK_FACT = '"type":"link"'  # how a link fact reads in a stored text (compact JSON)
+
+
+def candidates(
+    repo: gitstore.Repo, commits: set[str], *, tree: str | None = None, newest_first: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The runs (with their ``notes`` facts) that may have been made on, or linked to,
+    one of ``commits``, or have ``tree`` as their snapshot: a superset picked inside the
+    index without parsing every record; callers check each exactly."""
+    mentioning = [LINK_FACT] + ([tree] if tree else [])
+    return index.load(repo, quiet=True).iter_runs(
+        newest_first=newest_first, mentioning=mentioning, made_on=sorted(commits)
+    )
 
 
 def claimed(repo: gitstore.Repo, base: str, head: str, cap: int) -> list[dict[str, Any]]:
@@ -56,7 +67,7 @@ def claimed(repo: gitstore.Repo, base: str, head: str, cap: int) -> list[dict[st
     commits = set(_rev_list(repo, f"{base_sha}..{head_sha}"))
     head_tree = gitstore.tree_of(repo, head_sha)
     out = []
-    for rec in reversed(with_facts(repo)):
+    for rec in candidates(repo, commits, tree=head_tree, newest_first=True):
         if not _own(rec):
             continue
         g = rec.get("git") or {}
@@ -79,7 +90,7 @@ def base_runs(repo: gitstore.Repo, base: str) -> list[dict[str, Any]]:
     base_sha = rev(repo, base)
     commits = set(_rev_list(repo, f"--max-count={BASE_HISTORY}", base_sha))
     out = []
-    for rec in with_facts(repo):
+    for rec in candidates(repo, commits):
         if not _own(rec) or rec.get("exit_code") != 0:
             continue
         if (rec.get("git") or {}).get("base") in commits or any(

@@ -15,6 +15,7 @@ from gitops_ml.ci import check, claims, report
 from gitops_ml.ci.settings import load as load_settings
 from gitops_ml.core import config, gitstore
 from gitops_ml.core.errors import CHECK_FAILED, OK, UsageError
+from gitops_ml.runs import index
 from gitops_ml.ui.render import fmt, md_table, print_json
 
 
@@ -36,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
     sha = claims.rev(repo, args.commit)
     runs = [
         r
-        for r in claims.with_facts(repo)
+        for r in index.load(repo, quiet=True).iter_runs(made_on=[sha])
         if (r.get("git") or {}).get("base") == sha
         and r.get("exit_code") == 0
         and (args.tag is None or args.tag in (r.get("tags") or []))

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def _pick_run(repo: gitstore.Repo, prefix: str | None) -> dict[str, Any]:
     if prefix:
         return index.full_record(repo, prefix)
-    for rec in reversed(index.load(repo).runs()):
+    for rec in index.load(repo).iter_runs(newest_first=True):
         if rec.get("data"):
             return dict(rec)
     raise UsageError("no run has recorded data yet: name a run, or declare data and run")

@@ -45,12 +45,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         manifests = push.cache_declared(repo.top, repo.state_dir, cfg.data)
         wanted = {d: "cached object" for d in push.local_objects(objects.local)}
-        manifests |= {
-            e["hash"]
-            for rec in index.load(repo).runs()
-            for e in push.recorded_entries(rec)
-            if e.get("kind") == "dir"
-        }
+        manifests |= index.load(repo).recorded_hashes("dir")
     if not wanted:
         print("nothing to push: the local cache is empty (gitops-ml run caches declared data)")
         return 0

@@ -37,7 +37,7 @@ from gitops_ml.core.facts import parse_facts
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import Any, BinaryIO
 
     from gitops_ml.runs.query import Sql
@@ -242,8 +242,46 @@ class RunIndex:
 
     def runs(self) -> list[dict[str, Any]]:
         """Every readable run, oldest first, each with its ``notes`` facts attached."""
-        sql = "SELECT t.out FROM runs AS r JOIN texts AS t ON t.n = r.n ORDER BY r.id"
-        return [json.loads(row[0]) for row in self.db.execute(sql)]
+        return list(self.iter_runs())
+
+    def iter_runs(
+        self,
+        *,
+        newest_first: bool = False,
+        mentioning: Sequence[str] = (),
+        made_on: Sequence[str] = (),
+    ) -> Iterator[dict[str, Any]]:
+        """The readable runs (with ``notes`` facts), each parsed only when reached: a
+        caller that stops early parses no more.
+
+        With ``mentioning`` and/or ``made_on``, only the runs whose stored text contains
+        one of the ``mentioning`` strings (a substring search inside SQLite, no parse) or
+        whose record's ``git.base`` is one of the ``made_on`` commits: the cheap first
+        pass of a question the caller then checks exactly on what comes back (100,000
+        runs: ~0.2 s instead of parsing every record, ~3 s).
+        """
+        conds = [f"instr(t.out, :m{i}) > 0" for i in range(len(mentioning))]
+        params: dict[str, Any] = {f"m{i}": m for i, m in enumerate(mentioning)}
+        if made_on:
+            conds.append("json_extract(t.out, '$.git.base') IN (SELECT value FROM json_each(:on))")
+            params["on"] = json.dumps(list(made_on))
+        sql = "SELECT t.out FROM runs AS r JOIN texts AS t ON t.n = r.n"
+        if conds:
+            sql += " WHERE " + " OR ".join(conds)
+        sql += " ORDER BY r.id" + (" DESC" if newest_first else "")
+        for row in self.db.execute(sql, params):
+            yield json.loads(row[0])
+
+    def recorded_hashes(self, kind: str) -> set[str]:
+        """The distinct hashes of the data, outputs and artifacts of ``kind`` (``dir``:
+        the manifests) that any run recorded, found inside SQLite."""
+        sql = (
+            "SELECT DISTINCT json_extract(j.value, '$.hash') FROM texts AS t, json_each(t.out) "
+            "AS part, json_each(part.value) AS j WHERE part.key IN ('data', 'outputs', "
+            "'artifacts') AND part.type = 'array' AND j.type = 'object' "
+            "AND json_extract(j.value, '$.kind') = :kind"
+        )
+        return {str(h) for (h,) in self.db.execute(sql, {"kind": kind}) if h}
 
     def json_text(self, run_id: str) -> str:
         """The run as ``runs ls --json`` prints it: record, ``notes`` and ``status``."""

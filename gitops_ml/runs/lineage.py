@@ -32,14 +32,21 @@ def trace(repo: gitstore.Repo, target: str, *, runs_using: bool = False) -> Trac
     from gitops_ml.runs import index, runstatus
 
     digest, rel = target_hash(repo, target)
-    runs = index.load(repo).runs()
-    for r in runs:
-        r["status"] = runstatus.status(r)
+    idx = index.load(repo)
     if runs_using:
-        found = consumers(runs, digest, local_manifests(repo.state_dir))
+        files_of = local_manifests(repo.state_dir)
+        # the recorded directories holding a file with this hash: their runs mention them
+        dirs = [m for m in sorted(idx.recorded_hashes("dir")) if _holds(files_of(m), digest)]
+        found = consumers(list(idx.iter_runs(mentioning=[digest, *dirs])), digest, files_of)
     else:
-        found = producers(runs, digest)
+        found = producers(list(idx.iter_runs(mentioning=[digest])), digest)
+    for r in found:
+        r["status"] = runstatus.status(r)
     return Trace(digest, rel, found)
+
+
+def _holds(files: set[str] | None, digest: str) -> bool:
+    return bool(files) and any(f.startswith(digest) for f in files or ())
 
 
 def target_hash(repo: gitstore.Repo, target: str) -> tuple[str, str | None]:

@@ -247,3 +247,55 @@ def test_last_data_resting_gives_the_refs_fingerprint_only_at_rest(tmp_path: Pat
     for _ in range(2):
         last, fp = index.last_data_resting(opened)
         assert fp is None and {r for r, _ in last.values()} == {run}
+
+
+def test_iter_runs_prefilters_agree_with_reading_every_record(project: Path) -> None:
+    """``iter_runs(mentioning=, made_on=)`` (a substring search and a base lookup inside
+    SQLite) returns exactly the runs a full read would pick, in order, lazily; the lineage
+    questions answered through it agree with asking every record."""
+    from gitops_ml.core import gitstore
+    from gitops_ml.runs import index, lineage
+
+    rng = random.Random(5)
+    digests = [f"{c}" * 64 for c in "abcd"]
+
+    def item(digest: str, kind: str = "file") -> dict[str, object]:
+        return {"path": "p", "hash": digest, "kind": kind, "size": 1, "files": 1}
+
+    for i in range(16):
+        run_id = new_id(rng, ms=1_700_000_000_000 + i)
+        fields: dict[str, object] = {
+            "outputs": [item(rng.choice(digests))] if i % 3 else [],
+            "artifacts": [item(rng.choice(digests))] if i % 4 == 0 else [],
+            "data": [item(rng.choice(digests), rng.choice(["file", "dir"]))] if i % 2 else [],
+            "params": {"decoy": rng.choice(digests)} if i % 5 == 0 else {},
+            "git": {"base": rng.choice(["1" * 40, "2" * 40]), "tree": None},
+        }
+        write_run(project, run_id, record(run_id, **fields))
+    idx = index.load(gitstore.open_repo(project), quiet=True)
+    every = idx.runs()
+    texts = {r["id"]: idx.json_text(r["id"]) for r in every}
+    for needles, on in (([digests[0]], []), ([digests[1], digests[2]], ["1" * 40]), ([], [])):
+        got = [r["id"] for r in idx.iter_runs(mentioning=needles, made_on=on)]
+        want = [
+            r["id"]
+            for r in every
+            if not (needles or on)
+            or any(n in texts[r["id"]] for n in needles)
+            or r["git"]["base"] in on
+        ]
+        assert got == want
+    newest = idx.iter_runs(newest_first=True)
+    assert next(newest)["id"] == every[-1]["id"]
+    for digest in digests + [digests[0][:10], "e" * 64]:
+        prefiltered = list(idx.iter_runs(mentioning=[digest]))
+        assert lineage.producers(prefiltered, digest) == lineage.producers(every, digest)
+        assert lineage.consumers(prefiltered, digest) == lineage.consumers(every, digest)
+    dirs = {
+        str(e["hash"])
+        for r in every
+        for part in ("data", "outputs", "artifacts")
+        for e in r.get(part) or []
+        if e["kind"] == "dir"
+    }
+    assert idx.recorded_hashes("dir") == dirs and dirs
