@@ -287,7 +287,7 @@ def test_iter_runs_prefilters_agree_with_reading_every_record(project: Path) -> 
         assert got == want
     newest = idx.iter_runs(newest_first=True)
     assert next(newest)["id"] == every[-1]["id"]
-    for digest in digests + [digests[0][:10], "e" * 64]:
+    for digest in [*digests, digests[0][:10], "e" * 64]:
         prefiltered = list(idx.iter_runs(mentioning=[digest]))
         assert lineage.producers(prefiltered, digest) == lineage.producers(every, digest)
         assert lineage.consumers(prefiltered, digest) == lineage.consumers(every, digest)
