@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "--count=1",
                 "--format=x",
                 gitsync.RUNS,
+                gitsync.ARCH,  # runs compacted while recording: no run ref may be left
                 gitsync.NOTES,
                 gitsync.DEPLOY,
             ],

@@ -99,3 +99,23 @@ def test_repo_without_runs_does_no_network(tmp_path: Path) -> None:
         ["gitops-ml-push-runs", "origin", refused_url()], cwd=repo, capture_output=True, text=True
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_git_push_carries_runs_archived_while_recording(tmp_path: Path, bare_remote: Path) -> None:
+    """Recording archived every run ref (past the threshold): the hook still has runs to
+    push, and the remote gets the archive that holds them."""
+    repo = make_project(tmp_path / "p")
+    git(repo, "remote", "add", "origin", str(bare_remote))
+    assert cli(repo, "init", "--hooks").returncode == 0
+    for _ in range(2):
+        proc = cli(repo, "run", "--", "true", env={"GITOPS_ML_COMPACT_ABOVE": "1"})
+        assert proc.returncode == 0, proc.stderr
+    assert git(repo, "for-each-ref", "refs/runs/") == ""  # all in the archive
+    proc = subprocess.run(
+        ["git", "push", "origin", "HEAD:main"], cwd=repo, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "gitops-ml-push-runs: origin" in proc.stderr
+    assert git(bare_remote, "rev-parse", "refs/gitops-ml/archive") == git(
+        repo, "rev-parse", "refs/gitops-ml/archive"
+    )
