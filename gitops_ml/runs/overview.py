@@ -7,8 +7,6 @@ number of runs is parsed in Python); non-finite metrics never rank.
 
 from __future__ import annotations
 
-import math
-
 from gitops_ml.core import config, deploychain, deployevents, git, gitstore
 from gitops_ml.runs import index, runstatus
 from gitops_ml.runs.query import Sql
@@ -20,32 +18,9 @@ if TYPE_CHECKING:
 TOP = 5
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def best_runs(
-    runs: list[dict[str, Any]], primary: str | None, n: int = TOP
-) -> list[dict[str, Any]]:
-    """Successful runs with a finite primary metric, best first (``-name``: lower is better)."""
-    if not primary:
-        return []
-    name = primary.lstrip("-")
-    lower = primary.startswith("-")
-    scored = [
-        (score, r)
-        for r in runs
-        if r.get("exit_code") == 0
-        and (score := _number((r.get("metrics") or {}).get(name))) is not None
-    ]
-    scored.sort(key=lambda item: (item[0] if lower else -item[0], item[1]["id"]))
-    return [r for _, r in scored[:n]]
-
-
 def best_in_index(idx: index.RunIndex, primary: str | None, n: int = TOP) -> list[dict[str, Any]]:
-    """:func:`best_runs` answered by the index: only the ``n`` best records are parsed."""
+    """Successful runs with a finite primary metric, best first (``-name``: lower is
+    better), answered by the index: only the ``n`` best records are parsed."""
     if not primary or '"' in primary:
         return []
     name = primary.lstrip("-")
