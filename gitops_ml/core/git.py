@@ -96,6 +96,8 @@ def start(args: Sequence[str], extra: Mapping[str, str] | None = None) -> tuple[
 
     Raises OSError when git cannot be started (not on PATH, no ``posix_spawnp`` here).
     """
+    if not hasattr(os, "posix_spawnp"):  # Windows
+        raise OSError("posix_spawnp is not available here")
     r, w = os.pipe()  # both close-on-exec; the child's stdout is a dup2 of ``w``
     if min(r, w) < 3:  # a standard stream was closed: leave it to subprocess
         os.close(r)

@@ -95,3 +95,12 @@ def test_quick_without_git_on_path_raises(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(FileNotFoundError):
         git.quick(["--version"])
+
+
+def test_quick_where_posix_spawnp_is_missing_raises_oserror(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """(Windows has no posix_spawnp: the caller takes its usual path on OSError.)"""
+    monkeypatch.delattr(os, "posix_spawnp")
+    with pytest.raises(OSError, match="posix_spawnp"):
+        git.quick(["--version"])
