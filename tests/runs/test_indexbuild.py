@@ -62,3 +62,32 @@ def test_unchanged_refs_mean_no_git_call(project: Path, monkeypatch) -> None:  #
     write_run(project, new, record(new))  # refs/runs/ moves: refreshed
     index.load(repo, quiet=True)
     assert len(calls) == 1
+
+
+def test_fast_check_of_lists_item_by_item_and_by_json_each() -> None:
+    """The SQL list checks (item by item up to 4 items, json_each beyond) accept exactly
+    the arrays whose every item has the kind, at every length and position of a wrong one,
+    and never accept what the Python check refuses."""
+    import json
+    import sqlite3
+
+    from gitops_ml.runs import recordcheck
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE stage (id TEXT, body TEXT)")
+    sql = f"SELECT {indexbuild._fast_check()} FROM stage AS s"
+    rng = random.Random(8)
+    good = {"data": {"path": "d", "hash": "h"}, "tags": "t", "command": "python"}
+    bad = {"data": "x", "tags": 1, "command": {"a": 1}}
+    for key in ("data", "tags", "command"):
+        for n in range(7):
+            for wrong in [None, *range(n)]:
+                run_id = new_id(rng)
+                items = [bad[key] if i == wrong else good[key] for i in range(n)]
+                rec = record(run_id, schema=2, git={"base": None, "tree": None}, **{key: items})
+                db.execute("DELETE FROM stage")
+                db.execute("INSERT INTO stage VALUES (?, ?)", (run_id, json.dumps(rec)))
+                fast = bool(db.execute(sql).fetchone()[0])
+                assert fast == (wrong is None), (key, n, wrong)
+                if fast:
+                    assert recordcheck.problem(run_id, rec) is None
