@@ -132,6 +132,23 @@ def left_by_recording(n: int, python: str) -> int:
     return n % (local_above(python) + 1)
 
 
+REFS = ["refs/gitops-ml/*:refs/gitops-ml/*", "refs/notes/*:refs/notes/*"]  # what sync pushes
+
+
+def first_sync(
+    exe: list[str], top: Path, remote: Path, raw: Path, refs: list[str]
+) -> tuple[float, float]:
+    """``(seconds of the first sync of top to remote, of a raw push of refs from raw)``,
+    each to a new bare remote that holds the branch already."""
+    other = _bare(remote.with_name(remote.name.replace(".git", "-raw.git")))
+    _bare(remote)
+    bulk_runs.git(["push", "-q", str(remote), "main"], top)
+    bulk_runs.git(["push", "-q", str(other), "main"], raw)
+    synced = _timed([*exe, "sync", str(remote)], top)
+    pushed = _timed(["git", "push", "-q", str(other), *refs], raw)
+    return synced, pushed
+
+
 def crossing(top: Path, python: str, got: dict[str, Any]) -> None:
     """The recording that crosses the threshold archives every run ref: its own cost, and
     that cost spread over the runs between two compactions."""
@@ -172,13 +189,8 @@ def measure(n: int, exe: list[str], python: str, fresh: Path, rounds: int) -> di
     # the same runs for the raw push, archived as sync will push them
     raw = _copy(top, f"raw-{n}")
     subprocess.run([*exe, "runs", "compact"], cwd=raw, check=True, capture_output=True, env=_env())
-    remote_sync = _bare(WORK / f"remote-sync-{n}.git")
-    remote_raw = _bare(WORK / f"remote-raw-{n}.git")
-    bulk_runs.git(["push", "-q", str(remote_sync), "main"], top)
-    bulk_runs.git(["push", "-q", str(remote_raw), "main"], raw)
-    refs = ["refs/gitops-ml/*:refs/gitops-ml/*", "refs/notes/*:refs/notes/*"]
-    got["first_sync_s"] = _timed([*exe, "sync", str(remote_sync)], top)
-    got["raw_push_s"] = _timed(["git", "push", "-q", str(remote_raw), *refs], raw)
+    remote_sync = WORK / f"remote-sync-{n}.git"
+    got["first_sync_s"], got["raw_push_s"] = first_sync(exe, top, remote_sync, raw, REFS)
     shutil.rmtree(raw)
     # a fresh clone's first sync vs a raw fetch of the same refs
     clone_a = WORK / f"clone-a-{n}"
@@ -188,7 +200,7 @@ def measure(n: int, exe: list[str], python: str, fresh: Path, rounds: int) -> di
         # --no-local: a local clone would hard-link every object (runs included)
         bulk_runs.git(["clone", "-q", "--no-local", "-b", "main", str(remote_sync), str(c)], WORK)
     got["clone_sync_s"] = _timed([*exe, "sync"], clone_a)
-    got["raw_fetch_s"] = _timed(["git", "fetch", "-q", "origin", *[f"+{r}" for r in refs]], clone_b)
+    got["raw_fetch_s"] = _timed(["git", "fetch", "-q", "origin", *[f"+{r}" for r in REFS]], clone_b)
     # 20 new runs, then a no-op sync
     log_times(top, python, 20)
     got["sync_20_s"] = _timed([*exe, "sync", str(remote_sync)], top)
@@ -222,14 +234,8 @@ def legacy(n: int, exe: list[str], got: dict[str, Any]) -> None:
     top = _copy(built, f"legacy-sync-{n}")
     plain = _copy(built, f"legacy-plain-{n}")
     shutil.rmtree(built)
-    remote_sync = _bare(WORK / f"remote-legacy-{n}.git")
-    remote_plain = _bare(WORK / f"remote-plain-{n}.git")
-    bulk_runs.git(["push", "-q", str(remote_sync), "main"], top)
-    bulk_runs.git(["push", "-q", str(remote_plain), "main"], plain)
-    refs = ["refs/gitops-ml/*:refs/gitops-ml/*", "refs/notes/*:refs/notes/*"]
-    got["legacy_first_sync_s"] = _timed([*exe, "sync", str(remote_sync)], top)
-    got["raw_push_run_refs_s"] = _timed(
-        ["git", "push", "-q", str(remote_plain), "refs/runs/*:refs/runs/*", *refs], plain
+    got["legacy_first_sync_s"], got["raw_push_run_refs_s"] = first_sync(
+        exe, top, WORK / f"remote-legacy-{n}.git", plain, ["refs/runs/*:refs/runs/*", *REFS]
     )
     shutil.rmtree(top)
     shutil.rmtree(plain)

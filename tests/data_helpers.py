@@ -156,3 +156,11 @@ def status_rows(repo: Path) -> dict[str, dict[str, Any]]:
     proc = cli(repo, "data", "status", "--json")
     assert proc.returncode == 0, proc.stderr
     return {row["path"]: row for row in json.loads(proc.stdout)}
+
+
+def age(root: Path, seconds: float = 60) -> None:
+    """Move every mtime under ``root`` into the past, as for data on disk a while."""
+    past = time.time() - seconds
+    for p in [root, *root.rglob("*")]:
+        if p.is_file():
+            os.utime(p, (past, past))

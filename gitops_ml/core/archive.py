@@ -246,9 +246,8 @@ def compact(
         raise GitopsError("--keep must be 0 or more", 2)
     for _ in retry.attempts(policy):
         done = Compacted()
-        refs, raw = gitstore._list_runs(repo)
-        old = gitstore.resolve_ref(repo, ARCHIVE_REF) if raw else None
-        _check_local(raw, old)
+        refs, old = gitstore._list_runs(repo)  # the refs and the archive, in one read
+        _check_local(repo, old)
         have = entries(repo, old) if old else {}
         ids = sorted(refs)
         move = {i: refs[i] for i in ids[: max(0, len(ids) - keep)]}
@@ -360,12 +359,15 @@ def maybe_compact(repo: gitstore.Repo) -> Compacted | None:
         return None
 
 
-def _check_local(raw: str | None, old: str | None) -> None:
+def _check_local(repo: gitstore.Repo, old: str | None) -> None:
     """This clone's archive ref, if any, names a commit (else no transaction could move
     it, and every attempt would look like a lost race)."""
-    if raw is not None and raw != old:
+    if old is None:
+        return
+    got = gitstore.shared_cat(repo).get(old)
+    if got is None or got[1] != "commit":
         raise GitopsError(
-            f"{ARCHIVE_REF} names {raw[:12]}, which is not an archive commit; "
+            f"{ARCHIVE_REF} names {old[:12]}, which is not an archive commit; "
             f"see `git cat-file -t {ARCHIVE_REF}`",
             3,
         )

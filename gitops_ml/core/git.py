@@ -13,6 +13,15 @@ if TYPE_CHECKING:
 
 # Variables a parent git process (a hook) leaks into ours; they would point our git calls
 # at the wrong repository or index.
+# What a repository is, in one rev-parse: top, git dir, common dir, prefix, object format.
+REV_PARSE_REPO = (
+    "rev-parse",
+    "--show-toplevel",
+    "--absolute-git-dir",
+    "--git-common-dir",
+    "--show-prefix",
+    "--show-object-format",
+)
 _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY")
 
 

@@ -110,18 +110,7 @@ def open_repo(cwd: str | os.PathLike[str] | None = None) -> Repo:
     known = _REPOS.get(where)
     if known is not None and known.git_dir.is_dir():
         return known
-    proc = git.run(
-        [
-            "rev-parse",
-            "--show-toplevel",
-            "--absolute-git-dir",
-            "--git-common-dir",
-            "--show-prefix",
-            "--show-object-format",
-        ],
-        where,
-        check=False,
-    )
+    proc = git.run(list(git.REV_PARSE_REPO), where, check=False)
     if proc.returncode != 0:
         raise git.not_a_repo(where)
     lines = proc.stdout.decode().split("\n")

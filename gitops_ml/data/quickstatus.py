@@ -38,14 +38,6 @@ FILE = "status-quick.bin"
 VERSION = 1
 CONFIG = "gitops-ml.yaml"
 SCHEMA = os.path.join(os.path.dirname(gitops_ml.core.__file__), "config.schema.json")
-_REV_PARSE = (
-    "rev-parse",
-    "--show-toplevel",
-    "--absolute-git-dir",
-    "--git-common-dir",
-    "--show-prefix",
-    "--show-object-format",
-)
 
 
 def inputs(top: str | os.PathLike[str]) -> tuple[list[int] | None, list[int] | None]:
@@ -133,7 +125,7 @@ def _answer() -> list[dict[str, Any]] | None:
     # git's stat pass over each private index is started on the snapshot found by a
     # guess (the .git folder above), while rev-parse says where the repository really
     # is; the guess is then checked (else: the snapshot rev-parse points to, in turn).
-    rev: tuple[int, int] | None = git.start(_REV_PARSE)
+    rev: tuple[int, int] | None = git.start(git.REV_PARSE_REPO)
     started: list[tuple[int, int]] = []
     try:
         guess = _guess()

@@ -12,15 +12,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import cli, write
-from tests.data_helpers import DATA, data_config, make_data_project, record_run, status_rows
-
-
-def _age(root: Path, seconds: float = 60) -> None:
-    """Move every mtime into the past, as for data that has been on disk a while."""
-    past = time.time() - seconds
-    for p in [root, *root.rglob("*")]:
-        if p.is_file():
-            os.utime(p, (past, past))
+from tests.data_helpers import (
+    DATA,
+    age,
+    data_config,
+    make_data_project,
+    record_run,
+    status_rows,
+)
 
 
 def test_changed_after_an_edit_unchanged_after_revert(tmp_path: Path) -> None:
@@ -80,8 +79,8 @@ def test_new_and_missing_data(tmp_path: Path) -> None:
 
 def test_second_status_reads_nothing_again(tmp_path: Path) -> None:
     repo = make_data_project(tmp_path / "p", None)
-    _age(repo / "images")
-    _age(repo, 60)
+    age(repo / "images")
+    age(repo, 60)
     before = status_rows(repo)["images"]["hash"]
     cache = marshal.loads((repo / ".git" / "gitops-ml" / "hashcache.bin").read_bytes())
     assert len(cache) == len(DATA)  # every data file's hash is kept by stat
@@ -105,7 +104,7 @@ def test_stat_cache_spares_the_second_hash(tmp_path: Path, monkeypatch: pytest.M
     for i in range(2000):
         write(root / "small" / f"{i // 100}" / f"{i}.txt", f"row {i}\n" * 20)
     (root / "large.bin").write_bytes(os.urandom(4 * 1024 * 1024))
-    _age(root)
+    age(root)
     cache_file = tmp_path / "hashcache.bin"
     real = hashing.hash_file
     read: list[str] = []
@@ -136,7 +135,7 @@ def test_big_directory_answered_by_git_stat_pass(tmp_path: Path) -> None:
     repo = make_data_project(tmp_path / "p", None)
     for i in range(1000):
         write(repo / "images" / "bulk" / f"f{i:04d}.txt", f"{i:04d}\n")
-    _age(repo / "images")
+    age(repo / "images")
     run = record_run(repo)
     time.sleep(1.02 - time.time() % 1)  # the index is kept for files of an earlier second
     assert status_rows(repo)["images"]["state"] == "unchanged"  # walks, keeps the index

@@ -24,6 +24,24 @@ def _ref_ids(repo: Path) -> list[str]:
     return sorted(git(repo, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/runs/").split())
 
 
+def _parallel(
+    repo: Path, commands: list[list[str]], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Start every ``gitops-ml`` command at once; the worst exit code, all stderr."""
+    script = (
+        "import json, os, subprocess, sys\n"
+        "env = {**os.environ, **json.loads(sys.argv[1])}\n"
+        "procs = [subprocess.Popen(['gitops-ml', *c], env=env) for c in json.loads(sys.argv[2])]\n"
+        "sys.exit(max(p.wait() for p in procs))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, json.dumps(env or {}), json.dumps(commands)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+
+
 def _listed(repo: Path) -> list[str]:
     return sorted(r["id"] for r in cli_json(repo, "runs", "ls", "--json"))
 
@@ -60,15 +78,7 @@ def test_compact_keeps_every_run_resolvable(project: Path) -> None:
 def test_compaction_under_concurrent_writers(project: Path) -> None:
     """Runs recorded while two compactions race: every run is kept, once."""
     _runs(project, 3)
-    script = (
-        "import subprocess, sys\n"
-        "procs = [subprocess.Popen(['gitops-ml', 'run', '--', 'true']) for _ in range(4)]\n"
-        "procs += [subprocess.Popen(['gitops-ml', 'runs', 'compact']) for _ in range(3)]\n"
-        "sys.exit(max(p.wait() for p in procs))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True
-    )
+    proc = _parallel(project, [["run", "--", "true"]] * 4 + [["runs", "compact"]] * 3)
     assert proc.returncode == 0, proc.stderr
     ids = _listed(project)
     assert len(ids) == 7 == len(set(ids))
@@ -208,16 +218,7 @@ def test_packed_run_refs_count_toward_the_threshold(project: Path) -> None:
 
 def test_recording_compactions_under_concurrent_writers(project: Path) -> None:
     """Parallel runs each past the threshold race to compact: each run is kept, once."""
-    script = (
-        "import os, subprocess, sys\n"
-        "env = {**os.environ, 'GITOPS_ML_COMPACT_ABOVE': '1'}\n"
-        "procs = [subprocess.Popen(['gitops-ml', 'run', '--', 'true'], env=env)"
-        " for _ in range(6)]\n"
-        "sys.exit(max(p.wait() for p in procs))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True
-    )
+    proc = _parallel(project, [["run", "--", "true"]] * 6, {"GITOPS_ML_COMPACT_ABOVE": "1"})
     assert proc.returncode == 0, proc.stderr
     assert "warning" not in proc.stderr  # a lost race is not worth a word
     ids = _listed(project)

@@ -14,17 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli, git, make_project, write
-from tests.data_helpers import record_run
+from tests.data_helpers import age, record_run
 
 SNAPSHOT = Path(".git/gitops-ml/status-quick.bin")
 REF_PLACES = ("packed-refs", "refs/runs", "refs/notes", "refs/notes/gitops-ml", "refs/gitops-ml")
-
-
-def _age(root: Path, seconds: float = 60) -> None:
-    past = time.time() - seconds
-    for p in [root, *root.rglob("*")]:
-        if p.is_file():
-            os.utime(p, (past, past))
 
 
 def _rest(repo: Path) -> None:
@@ -44,7 +37,7 @@ def _project(root: Path, store: str | None = None) -> Path:
     write(repo / ".gitignore", "/big/\nmetrics.json\n")
     for i in range(1000):
         write(repo / "big" / f"d{i // 100}" / f"f{i:04d}.txt", f"{i:04d}\n")
-    _age(repo / "big")
+    age(repo / "big")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "initial")
     record_run(repo)
@@ -204,7 +197,7 @@ def test_a_linked_worktree_finds_the_snapshot_where_git_says(tmp_path: Path) -> 
     git(repo, "worktree", "add", "-q", str(wt))
     for src in sorted((repo / "big").rglob("*.txt")):
         write(wt / src.relative_to(repo), src.read_text())
-    _age(wt / "big")
+    age(wt / "big")
     time.sleep(1.02 - time.time() % 1)
     for _ in range(2):
         _status(wt)  # walks and keeps its private index, then keeps the snapshot
