@@ -44,7 +44,7 @@ from gitops_ml.core.ids import started_ms
 
 TYPE_CHECKING = False  # typing costs ~7 ms to import: only for the type checker
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
 
 ARCHIVE_REF = gitstore.ARCHIVE_REF
@@ -348,15 +348,44 @@ def maybe_compact(repo: gitstore.Repo) -> Compacted | None:
     """
     if run_refs_estimate(repo) <= local_above():
         return None
-    try:
-        return compact(repo, 0, policy=ONCE)
-    except Contended:
-        return None
-    except (GitopsError, OSError) as exc:
-        import sys
+    with _alone(repo) as alone:
+        if not alone:
+            return None  # another recording is compacting these very refs
+        try:
+            return compact(repo, 0, policy=ONCE)
+        except Contended:
+            return None
+        except (GitopsError, OSError) as exc:
+            import sys
 
-        print(f"gitops-ml: warning: run refs not archived: {exc}", file=sys.stderr)
-        return None
+            print(f"gitops-ml: warning: run refs not archived: {exc}", file=sys.stderr)
+            return None
+
+
+@contextlib.contextmanager
+def _alone(repo: gitstore.Repo) -> Iterator[bool]:
+    """True when no other process of this clone is compacting while recording (a
+    non-blocking ``flock``, dropped by the kernel if the process dies): the parallel jobs
+    of a grid that cross the threshold together do not all rebuild the archive index only
+    for one to win."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): the compare-and-swap alone keeps it right
+        yield True
+        return
+    try:
+        repo.state_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(repo.state_dir / "compact.lock", "a")  # noqa: SIM115 (held across yield)
+    except OSError:
+        yield True
+        return
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
 
 
 def _check_local(repo: gitstore.Repo, old: str | None) -> None:

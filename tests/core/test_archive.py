@@ -237,3 +237,20 @@ def test_a_failed_compaction_never_fails_the_run(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "warning: run refs not archived" in proc.stderr
     assert len(_ref_ids(project)) == 2
+
+
+def test_one_recording_compacts_at_a_time(project: Path) -> None:
+    """While another process holds the compaction lock, a recording past the threshold
+    leaves the refs alone (no wasted rebuild); once it is free, the next one compacts."""
+    import fcntl
+
+    env = {"GITOPS_ML_COMPACT_ABOVE": "1"}
+    assert cli(project, "run", "--", "true").returncode == 0
+    lock = project / ".git" / "gitops-ml" / "compact.lock"
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = cli(project, "run", "--", "true", env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert len(_ref_ids(project)) == 2
+    assert cli(project, "run", "--", "true", env=env).returncode == 0
+    assert _ref_ids(project) == [] and len(_listed(project)) == 3
