@@ -64,6 +64,7 @@ def bench(session: nox.Session) -> None:
 
     gitops-ml is measured from this session's venv (the project installed, not editable);
     MLflow and DVC from their own venvs, which bench/run.py makes under bench/.venvs.
+    The serve and monitor extras are installed: figure 10 measures ``gitops-ml serve``.
     """
-    session.install(".")
+    session.install(".[serve,monitor]")
     session.run("python", "bench/run.py", "--use-current", *session.posargs)

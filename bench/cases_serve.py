@@ -96,7 +96,10 @@ class _Server:
         if not found:
             line = self.proc.stderr.readline()
             found = re.search(r"http://([\d.]+):(\d+)", line)
-        assert found, line
+        if not found:
+            self.proc.kill()
+            rest = self.proc.stderr.read()
+            raise RuntimeError(f"gitops-ml serve did not start: {(line + rest).strip()[-500:]}")
         self.host, self.port = found.group(1), int(found.group(2))
 
     def stop(self) -> None:

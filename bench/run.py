@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"case `{name}`",
                         "error",
                         verdict="ERROR",
-                        note=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
+                        note=f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:300]}",
                     )
                 )
             log(f"case {name}: {time.perf_counter() - t:.0f} s")
