@@ -11,8 +11,6 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Mapping, Sequence
 
-# Variables a parent git process (a hook) leaks into ours; they would point our git calls
-# at the wrong repository or index.
 # What a repository is, in one rev-parse: top, git dir, common dir, prefix, object format.
 REV_PARSE_REPO = (
     "rev-parse",
@@ -22,6 +20,8 @@ REV_PARSE_REPO = (
     "--show-prefix",
     "--show-object-format",
 )
+# Variables a parent git process (a hook) leaks into ours; they would point our git calls
+# at the wrong repository or index.
 _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY")
 
 

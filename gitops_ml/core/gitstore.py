@@ -1120,21 +1120,37 @@ def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
 
 
 @contextlib.contextmanager
-def _worktrees_locked(repo: Repo) -> Iterator[None]:
-    """Serialize ``git worktree`` add/remove between our processes: a concurrent
-    ``worktree add`` reads the half-made admin dir of another and fails."""
+def state_lock(repo: Repo, name: str, *, wait: bool = True) -> Iterator[bool]:
+    """An ``fcntl.flock`` on ``<state dir>/<name>`` between our processes (the kernel drops
+    it if one dies): waits for it, or with ``wait=False`` yields False at once when
+    another process holds it. Where there is no flock (Windows) or the file cannot be
+    opened, it yields True: best effort, callers stay correct without it."""
     try:
         import fcntl
-    except ImportError:  # no flock (Windows): best effort
-        yield
+    except ImportError:
+        yield True
         return
-    repo.state_dir.mkdir(parents=True, exist_ok=True)
-    with open(repo.state_dir / "worktrees.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    try:
+        repo.state_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(repo.state_dir / name, "a")  # noqa: SIM115 (held across the yield)
+    except OSError:
+        yield True
+        return
+    with fh:
         try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        except OSError:  # no locks on this file system: best effort
+            yield True
+            return
+        yield True  # closing the file drops the lock
+
+
+# Serializes ``git worktree`` add/remove between our processes: a concurrent ``worktree
+# add`` reads the half-made admin dir of another and fails.
+_WORKTREES_LOCK = "worktrees.lock"
 
 
 # gitops-ml's own git operations never run the user's hooks (a pre-commit framework's
@@ -1144,7 +1160,7 @@ NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
 
 def add_worktree(repo: Repo, commit: str, where: Path) -> None:
     """Check ``commit`` out into a new detached worktree at ``where``."""
-    with _worktrees_locked(repo):
+    with state_lock(repo, _WORKTREES_LOCK):
         git.run(
             [*NO_HOOKS, "worktree", "add", "--detach", "--force", "-q", str(where), commit],
             repo.top,
@@ -1153,7 +1169,7 @@ def add_worktree(repo: Repo, commit: str, where: Path) -> None:
 
 def remove_worktree(repo: Repo, where: Path) -> None:
     """Remove a worktree made by :func:`add_worktree` (and prune stale ones)."""
-    with _worktrees_locked(repo):
+    with state_lock(repo, _WORKTREES_LOCK):
         git.run([*NO_HOOKS, "worktree", "remove", "--force", str(where)], repo.top, check=False)
         if where.exists():
             shutil.rmtree(where, ignore_errors=True)

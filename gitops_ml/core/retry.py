@@ -65,6 +65,9 @@ NOTES_MERGE = Policy(tries=50, step=0.005, cap=0.1)
 ARCHIVE_CAS = Policy(tries=20, step=0.01, cap=0.2)
 # A commit to a GitOps branch (deploy): the whole tree step is redone per try.
 BRANCH_CAS = Policy(tries=20, step=0.002, cap=0.05)
+# One try, no wait: work that may simply be skipped when another writer wins (recording's
+# compaction: the next recording tries again).
+ONCE = Policy(tries=1, step=0.0, cap=0.0)
 # A round against a remote (fetch, merge, push) while others push: few, slow, jittered.
 REMOTE_ROUNDS = Policy(tries=10, step=0.1, cap=1.0, jitter=0.8)
 

@@ -46,7 +46,8 @@ def trace(repo: gitstore.Repo, target: str, *, runs_using: bool = False) -> Trac
 
 
 def _holds(files: set[str] | None, digest: str) -> bool:
-    return bool(files) and any(f.startswith(digest) for f in files or ())
+    """A directory's file hashes (None: not at hand) include one starting with ``digest``."""
+    return files is not None and any(f.startswith(digest) for f in files)
 
 
 def target_hash(repo: gitstore.Repo, target: str) -> tuple[str, str | None]:
@@ -100,8 +101,7 @@ def consumers(
         for item in r.get("data") or []:
             if item.get("kind") != "dir":
                 continue
-            files = files_of(str(item.get("hash")))
-            if files and any(f.startswith(digest) for f in files):
+            if _holds(files_of(str(item.get("hash"))), digest):
                 found.append(r)
                 break
     return found

@@ -90,7 +90,7 @@ def migrate(repo: gitstore.Repo) -> Migrated:
         done.notes = len(edits)
     from gitops_ml.core import archive
 
-    if archive.run_refs_estimate(repo) > archive.local_above():
+    if archive.due(repo):
         # what recording would have done all along: now, rather than in the next run
         done.archived = len(archive.compact(repo, 0).archived)
     return done

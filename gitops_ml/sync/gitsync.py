@@ -456,8 +456,7 @@ def _merge_notes(
     try:
         gitstore.check_notes(repo, notes)
     except gitstore.Refused as exc:
-        refused.add(NOTES)
-        _refuse(report, str(exc))
+        _refuse(report, refused, NOTES, exc)
         return
     outcome = gitstore.merge_notes(repo, notes)
     if outcome != "unchanged":
@@ -473,8 +472,7 @@ def _merge_environments(
     try:
         outcome = gitstore.merge_environments(repo, envs)
     except gitstore.Refused as exc:
-        refused.add(ENVS)
-        _refuse(report, str(exc))
+        _refuse(report, refused, ENVS, exc)
         return
     if outcome != "unchanged":
         report.environments = outcome
@@ -489,8 +487,7 @@ def _good_deploys(
         try:
             gitstore.check_commit(repo, f"{DEPLOY}{env}", sha)
         except gitstore.Refused as exc:
-            refused.add(DEPLOY + env)
-            _refuse(report, str(exc))
+            _refuse(report, refused, DEPLOY + env, exc)
         else:
             good[env] = sha
     return good
@@ -504,8 +501,7 @@ def _merge_archive(
         try:
             archive.check(repo, arch)
         except gitstore.Refused as exc:
-            refused.add(ARCH)
-            _refuse(report, str(exc))
+            _refuse(report, refused, ARCH, exc)
             arch = None
     refs = gitstore.list_run_refs(repo)
     keep = 0 if len(refs) > archive_above() else len(refs)
@@ -524,7 +520,10 @@ def archive_above() -> int:
         return ARCHIVE_ABOVE
 
 
-def _refuse(report: SyncReport, why: str) -> None:
+def _refuse(report: SyncReport, refused: set[str], ref: str, exc: gitstore.Refused) -> None:
+    """``ref`` from the remote is left out of the merge and the push, with its warning."""
+    refused.add(ref)
+    why = str(exc)
     if why not in report.refused:
         report.refused.append(why)
 
